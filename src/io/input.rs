@@ -1,0 +1,301 @@
+//! `DataInput`: Java `DataInputStream` semantics over any `std::io::Read`, with the offset of
+//! every read known, so every error can say where it happened.
+//!
+//! Length fields are never trusted for allocation: a `len`-byte read grows its buffer only as
+//! bytes actually arrive (`Read::take` + `read_to_end`), so a corrupt length of 2 GiB costs at
+//! most the bytes that really remain, and then reports a short read at the right offset.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use super::error::{DecodeError, DecodeResult};
+
+/// Largest single length-prefixed byte run accepted by default (256 MiB). A larger length field
+/// is reported as corrupt before anything is read. Callers with a known remaining size should
+/// check against it too (see [`DataInput::check_len`]).
+pub const MAX_CHUNK: u64 = 256 << 20;
+
+pub struct DataInput<R> {
+    inner: R,
+    file: Arc<str>,
+    pos: u64,
+    /// Total bytes available from the start position, when known (a file or a slice).
+    limit: Option<u64>,
+}
+
+impl<'a> DataInput<&'a [u8]> {
+    /// Reads from an in-memory slice whose first byte sits at `base` in `file`.
+    pub fn from_slice(file: &Arc<str>, bytes: &'a [u8], base: u64) -> Self {
+        DataInput {
+            inner: bytes,
+            file: Arc::clone(file),
+            pos: base,
+            limit: Some(base + bytes.len() as u64),
+        }
+    }
+
+    /// The bytes not yet read, without consuming them.
+    pub fn rest(&self) -> &'a [u8] {
+        self.inner
+    }
+}
+
+impl<R: Read> DataInput<R> {
+    /// Wraps a reader positioned at byte `start` of `file`; `end`, when known, is the offset one
+    /// past the last readable byte.
+    pub fn new(file: &Arc<str>, inner: R, start: u64, end: Option<u64>) -> Self {
+        DataInput {
+            inner,
+            file: Arc::clone(file),
+            pos: start,
+            limit: end,
+        }
+    }
+
+    pub fn file(&self) -> &Arc<str> {
+        &self.file
+    }
+
+    /// Offset of the next byte to be read.
+    pub fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// Bytes left before the known end, if the end is known.
+    pub fn remaining(&self) -> Option<u64> {
+        self.limit.map(|l| l.saturating_sub(self.pos))
+    }
+
+    /// An error at the current position.
+    pub fn err(&self, expected: impl Into<String>) -> DecodeError {
+        DecodeError::new(&self.file, self.pos, expected)
+    }
+
+    /// An error at an earlier position (for example the start of the field being decoded).
+    pub fn err_at(&self, offset: u64, expected: impl Into<String>) -> DecodeError {
+        DecodeError::new(&self.file, offset, expected)
+    }
+
+    /// Checks a length field read at `at` before using it.
+    pub fn check_len(&self, len: i64, at: u64, what: &str) -> DecodeResult<u64> {
+        if len < 0 {
+            return Err(self.err_at(at, format!("{what}: non-negative length, found {len}")));
+        }
+        let len = len as u64;
+        if let Some(rem) = self.remaining()
+            && len > rem
+        {
+            return Err(self.err_at(
+                at,
+                format!("{what}: length {len} within the {rem} bytes that remain"),
+            ));
+        }
+        if len > MAX_CHUNK {
+            return Err(self.err_at(at, format!("{what}: length {len} below {MAX_CHUNK}")));
+        }
+        Ok(len)
+    }
+
+    /// Reads exactly `buf.len()` bytes.
+    pub fn read_exact_into(&mut self, buf: &mut [u8], what: &str) -> DecodeResult<()> {
+        let at = self.pos;
+        let mut done = 0;
+        while done < buf.len() {
+            match self.inner.read(&mut buf[done..]) {
+                Ok(0) => {
+                    return Err(self.err_at(
+                        at,
+                        format!(
+                            "{what}: {} bytes, but the data ends after {done}",
+                            buf.len()
+                        ),
+                    ));
+                }
+                Ok(n) => {
+                    done += n;
+                    self.pos += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(self.err_at(self.pos, format!("{what}: readable bytes ({e})")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn array<const N: usize>(&mut self, what: &str) -> DecodeResult<[u8; N]> {
+        let mut b = [0u8; N];
+        self.read_exact_into(&mut b, what)?;
+        Ok(b)
+    }
+
+    pub fn u8(&mut self, what: &str) -> DecodeResult<u8> {
+        Ok(self.array::<1>(what)?[0])
+    }
+
+    pub fn i8(&mut self, what: &str) -> DecodeResult<i8> {
+        Ok(self.u8(what)? as i8)
+    }
+
+    /// Java `readBoolean`: any non-zero byte is true.
+    pub fn bool(&mut self, what: &str) -> DecodeResult<bool> {
+        Ok(self.u8(what)? != 0)
+    }
+
+    pub fn u16(&mut self, what: &str) -> DecodeResult<u16> {
+        Ok(u16::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn i16(&mut self, what: &str) -> DecodeResult<i16> {
+        Ok(i16::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn i32(&mut self, what: &str) -> DecodeResult<i32> {
+        Ok(i32::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn u32(&mut self, what: &str) -> DecodeResult<u32> {
+        Ok(u32::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn i64(&mut self, what: &str) -> DecodeResult<i64> {
+        Ok(i64::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn u64(&mut self, what: &str) -> DecodeResult<u64> {
+        Ok(u64::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn f32(&mut self, what: &str) -> DecodeResult<f32> {
+        Ok(f32::from_bits(self.u32(what)?))
+    }
+
+    pub fn f64(&mut self, what: &str) -> DecodeResult<f64> {
+        Ok(f64::from_bits(self.u64(what)?))
+    }
+
+    /// Reads `len` bytes, allocating only as they arrive.
+    pub fn bytes(&mut self, len: u64, what: &str) -> DecodeResult<Vec<u8>> {
+        let at = self.pos;
+        if len > MAX_CHUNK {
+            return Err(self.err_at(at, format!("{what}: length {len} below {MAX_CHUNK}")));
+        }
+        let mut out = Vec::with_capacity(len.min(64 * 1024) as usize);
+        let got = (&mut self.inner)
+            .take(len)
+            .read_to_end(&mut out)
+            .map_err(|e| self.err_at(at, format!("{what}: readable bytes ({e})")))?;
+        self.pos += got as u64;
+        if (got as u64) < len {
+            return Err(self.err_at(
+                at,
+                format!("{what}: {len} bytes, but the data ends after {got}"),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// An `int` length followed by that many bytes (Java `writeInt(len); write(bytes)`).
+    pub fn int_len_bytes(&mut self, what: &str) -> DecodeResult<Vec<u8>> {
+        let at = self.pos;
+        let len = self.i32(what)?;
+        let len = self.check_len(len as i64, at, what)?;
+        self.bytes(len, what)
+    }
+
+    /// Skips `len` bytes.
+    pub fn skip(&mut self, len: u64, what: &str) -> DecodeResult<()> {
+        let at = self.pos;
+        let got = std::io::copy(&mut (&mut self.inner).take(len), &mut std::io::sink())
+            .map_err(|e| self.err_at(at, format!("{what}: readable bytes ({e})")))?;
+        self.pos += got;
+        if got < len {
+            return Err(self.err_at(
+                at,
+                format!("{what}: {len} bytes to skip, but the data ends after {got}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Java `DataInput.readUTF`: an unsigned 16-bit byte count, then modified UTF-8.
+    pub fn utf(&mut self, what: &str) -> DecodeResult<String> {
+        let at = self.pos;
+        let len = self.u16(what)? as u64;
+        let raw = self.bytes(len, what)?;
+        super::text::modified_utf8(&raw).map_err(|i| {
+            self.err_at(
+                at + 2 + i as u64,
+                format!("{what}: modified UTF-8 (Java writeUTF)"),
+            )
+        })
+    }
+
+    /// True when no byte remains (reads ahead one byte only when the end is unknown is not
+    /// possible on a plain `Read`, so this needs a known end).
+    pub fn at_end(&self) -> Option<bool> {
+        self.remaining().map(|r| r == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name() -> Arc<str> {
+        Arc::from("test.bin")
+    }
+
+    #[test]
+    fn reads_big_endian_and_tracks_offsets() {
+        let data = [0, 0, 0, 7, 0xff, 0xff, 0xff, 0xfe, 1];
+        let n = name();
+        let mut d = DataInput::from_slice(&n, &data, 100);
+        assert_eq!(d.i32("a").unwrap(), 7);
+        assert_eq!(d.i32("b").unwrap(), -2);
+        assert_eq!(d.pos(), 108);
+        assert!(d.bool("c").unwrap());
+        let e = d.u8("d").unwrap_err();
+        assert_eq!(e.offset, 109);
+        assert!(e.to_string().starts_with("test.bin: byte 109: d"));
+    }
+
+    #[test]
+    fn huge_length_is_rejected_without_allocating() {
+        // length field says 2 GiB - 1, only 3 bytes follow
+        let data = [0x7f, 0xff, 0xff, 0xff, 1, 2, 3];
+        let n = name();
+        let mut d = DataInput::from_slice(&n, &data, 0);
+        let e = d.int_len_bytes("payload").unwrap_err();
+        assert_eq!(e.offset, 0);
+        assert!(e.expected.contains("remain"), "{e}");
+    }
+
+    #[test]
+    fn unknown_end_short_read_reports_start() {
+        let data: &[u8] = &[0, 0, 0, 10, 1, 2];
+        let n = name();
+        let mut d = DataInput::new(&n, data, 0, None);
+        let e = d.int_len_bytes("payload").unwrap_err();
+        assert_eq!(e.offset, 4);
+        assert!(e.expected.contains("ends after 2"), "{e}");
+    }
+
+    #[test]
+    fn read_utf() {
+        let mut data = vec![0, 5];
+        data.extend_from_slice(b"hello");
+        let n = name();
+        let mut d = DataInput::from_slice(&n, &data, 0);
+        assert_eq!(d.utf("s").unwrap(), "hello");
+    }
+}

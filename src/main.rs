@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("flink-inspect: not wired yet");
+    std::process::exit(2);
+}
