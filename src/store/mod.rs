@@ -1,1 +1,13 @@
-//! (in progress)
+//! Where the bytes are: locations (paths and URLs) to backends, blocking ranged reads over
+//! `object_store`, and resolution of a snapshot's recorded paths (relative, absolute,
+//! rebased, moved).
+
+mod backend;
+mod error;
+mod location;
+mod snapshot;
+
+pub use backend::{Backend, Entry};
+pub use error::{Note, StoreError};
+pub use location::{StoreOptions, Stores, recorded_to_location};
+pub use snapshot::{PathResolver, ResolvedFile, SnapshotLocation, resolve};
