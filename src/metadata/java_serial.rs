@@ -499,3 +499,107 @@ impl<R: Read> Parser<'_, R> {
         Ok(v)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn utf(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+
+    /// An object of a class with a custom `writeObject` (flags 0x03): an int, a string and an
+    /// int array field, then block data and a back reference in its annotation; built by hand
+    /// from the grammar in the Java Object Serialization Specification, chapter 6.
+    fn custom_object_stream() -> Vec<u8> {
+        let mut b = vec![0xac, 0xed, 0, 5, TC_OBJECT, TC_CLASSDESC];
+        utf(&mut b, "T"); // handle 0
+        b.extend_from_slice(&8i64.to_be_bytes());
+        b.extend_from_slice(&[SC_WRITE_METHOD | SC_SERIALIZABLE, 0, 3]);
+        b.push(b'I');
+        utf(&mut b, "n");
+        b.push(b'L');
+        utf(&mut b, "s");
+        b.push(TC_STRING);
+        utf(&mut b, "Ljava/lang/String;"); // handle 1
+        b.push(b'[');
+        utf(&mut b, "a");
+        b.push(TC_STRING);
+        utf(&mut b, "[I"); // handle 2
+        b.extend_from_slice(&[TC_ENDBLOCKDATA, TC_NULL]); // object: handle 3
+        b.extend_from_slice(&5i32.to_be_bytes());
+        b.push(TC_STRING);
+        utf(&mut b, "hi"); // handle 4
+        b.extend_from_slice(&[TC_ARRAY, TC_CLASSDESC]);
+        utf(&mut b, "[I"); // handle 5; array handle 6
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&[SC_SERIALIZABLE, 0, 0, TC_ENDBLOCKDATA, TC_NULL]);
+        b.extend_from_slice(&2i32.to_be_bytes());
+        b.extend_from_slice(&1i32.to_be_bytes());
+        b.extend_from_slice(&(-2i32).to_be_bytes());
+        b.extend_from_slice(&[TC_BLOCKDATA, 3, 1, 2, 3]);
+        b.extend_from_slice(&[TC_REFERENCE, 0, 0x7e, 0, 4, TC_ENDBLOCKDATA]);
+        b
+    }
+
+    #[test]
+    fn reads_fields_arrays_annotations_and_references() {
+        let b = custom_object_stream();
+        let name: Arc<str> = Arc::from("t");
+        let mut input = DataInput::from_slice(&name, &b, 0);
+        let JavaValue::Object(o) = read_stream(&mut input).unwrap() else {
+            panic!()
+        };
+        assert!(input.rest().is_empty());
+        assert_eq!(o.class, "T");
+        assert_eq!(o.field("n"), Some(&JavaValue::Int(5)));
+        assert_eq!(o.field("s"), Some(&JavaValue::String("hi".into())));
+        assert_eq!(
+            o.field("a"),
+            Some(&JavaValue::Array {
+                class: "[I".into(),
+                elements: vec![JavaValue::Int(1), JavaValue::Int(-2)],
+            })
+        );
+        assert_eq!(
+            o.annotations,
+            [
+                JavaValue::BlockData(vec![1, 2, 3]),
+                JavaValue::String("hi".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn every_truncation_and_bad_reference_is_an_error() {
+        let b = custom_object_stream();
+        let name: Arc<str> = Arc::from("t");
+        for cut in 0..b.len() {
+            let mut input = DataInput::from_slice(&name, &b[..cut], 0);
+            let e = read_stream(&mut input).unwrap_err();
+            assert!(e.offset <= cut as u64);
+        }
+        let mut bad = b.clone();
+        let n = bad.len();
+        bad[n - 2] = 9; // reference handle 0x7e0009: not read yet
+        let mut input = DataInput::from_slice(&name, &bad, 0);
+        let e = read_stream(&mut input).unwrap_err();
+        assert_eq!(e.offset, n as u64 - 6);
+        assert!(e.expected.contains("0x7e0009"), "{e}");
+    }
+
+    #[test]
+    fn huge_array_length_is_refused_before_allocating() {
+        let mut b = vec![0xac, 0xed, 0, 5, TC_ARRAY, TC_CLASSDESC];
+        utf(&mut b, "[J");
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&[SC_SERIALIZABLE, 0, 0, TC_ENDBLOCKDATA, TC_NULL]);
+        b.extend_from_slice(&i32::MAX.to_be_bytes());
+        let name: Arc<str> = Arc::from("t");
+        let mut input = DataInput::from_slice(&name, &b, 0);
+        let e = read_stream(&mut input).unwrap_err();
+        assert!(e.expected.contains("array length"), "{e}");
+    }
+}
