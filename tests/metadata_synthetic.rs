@@ -288,3 +288,31 @@ fn deep_nesting_is_refused() {
     let e = read_metadata(&MemFile::new("s", w.0)).unwrap_err();
     assert!(e.expected.contains("nested"), "{e}");
 }
+
+/// The smallest encodings must pass the count checks: a version 3 file whose operators are
+/// all fully finished (29 bytes each), and a version 6 merged channel handle of 18 bytes.
+#[test]
+fn smallest_entries_fit_the_count_checks() {
+    let mut w = W::default();
+    w.i32(0x4960_672d).i32(3).i64(1).i32(0).i32(3);
+    for i in 0..3u8 {
+        w.raw(&[i; 16]).i32(1).i32(128).u8(0).i32(-1);
+    }
+    let s = read_metadata(&MemFile::new("s", w.0)).unwrap();
+    assert_eq!(s.operators.len(), 3);
+    assert!(s.operators.iter().all(|o| o.fully_finished));
+
+    let mut w = W::default();
+    w.i32(0x4960_672d).i32(6).i64(1).i32(0).i32(1);
+    w.utf("").utf("").raw(&[1; 16]).i32(1).i32(128).u8(0).i32(1);
+    w.i32(0).i32(0).i32(0).u8(0).u8(0);
+    w.i32(1).u8(3).i32(0).i64(0).u8(0).i32(4).i32(0); // merged, no channels
+    w.i32(0);
+    w.raw(&[0xac, 0xed, 0, 5, 0x70]);
+    let s = read_metadata(&MemFile::new("s", w.0)).unwrap();
+    let st = s.operators[0].subtask(0).unwrap();
+    assert!(matches!(
+        &st.input_channel_state[0],
+        ChannelHandle::Merged { channels, delegate: None, .. } if channels.is_empty()
+    ));
+}
