@@ -198,6 +198,7 @@ fn reads_every_rare_handle() {
         30
     );
     assert_eq!(g.state_size(), 30);
+    assert_eq!(g.delegate.as_ref().unwrap().tag(), 3);
 
     let fin = &s.operators[1];
     assert!(fin.fully_finished && fin.subtasks.is_empty() && fin.uid.is_none());

@@ -1,7 +1,9 @@
 //! Decoding of `_metadata`: the header and body driver here, handles in `handles`/`channels`,
-//! the per-version operator layouts in `v2` (Flink 1.3-1.10) and `v3` (versions 3-6).
+//! the per-version operator layouts in `v2` (Flink 1.3-1.10) and `v3` (versions 3-6), the
+//! fields they share in `common`.
 
 mod channels;
+mod common;
 mod handles;
 mod v2;
 mod v3;
