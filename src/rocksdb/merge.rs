@@ -1,0 +1,2 @@
+//! merged view (todo)
+pub struct MergedView;
