@@ -69,9 +69,16 @@ pub fn decompress(
         CompressionType::Snappy => {
             let len = snap::raw::decompress_len(data)
                 .map_err(|e| format!("a Snappy block header ({e})"))?;
-            if len > MAX_BLOCK {
+            // A Snappy element of n input bytes expands to at most 64 output bytes per 2.
+            let bound = data
+                .len()
+                .saturating_mul(32)
+                .saturating_add(64)
+                .min(MAX_BLOCK);
+            if len > bound {
                 return Err(format!(
-                    "a Snappy block of at most {MAX_BLOCK} bytes, header says {len}"
+                    "a Snappy block of at most {bound} bytes for {} compressed bytes, header says {len}",
+                    data.len()
                 ));
             }
             snap::raw::Decoder::new()
@@ -80,6 +87,14 @@ pub fn decompress(
         }
         CompressionType::Lz4 | CompressionType::Lz4hc => {
             let (len, body) = size_prefix(data, format_version, "LZ4")?;
+            // LZ4 cannot expand one input byte into more than 255 output bytes.
+            let bound = body.len().saturating_mul(256).saturating_add(64);
+            if len > bound {
+                return Err(format!(
+                    "an LZ4 block of at most {bound} bytes for {} compressed bytes, prefix says {len}",
+                    body.len()
+                ));
+            }
             let mut out = vec![0u8; len];
             let n = lz4_flex::block::decompress_into(body, &mut out)
                 .map_err(|e| format!("valid LZ4 data ({e})"))?;
