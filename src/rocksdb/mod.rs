@@ -14,6 +14,7 @@ mod coding;
 pub mod compression;
 pub mod footer;
 pub mod internal_key;
+pub mod keys;
 pub mod merge;
 pub mod properties;
 pub mod sst;
