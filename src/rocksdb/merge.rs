@@ -14,6 +14,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -169,9 +170,13 @@ impl MergedView {
                     }
                     ValueType::Merge => operands.push(v.value),
                     other => {
-                        let src = &self.sources[v.src];
+                        let file: Arc<str> = self
+                            .sources
+                            .get(v.src)
+                            .map(|s| s.file.name().clone())
+                            .unwrap_or_else(|| Arc::from("?"));
                         return Err(DecodeError::new(
-                            src.file.name(),
+                            &file,
                             0,
                             format!(
                                 "a Put, Delete, SingleDelete or Merge record, found value type {:#x} ({other:?}) for key {:?} (not supported)",

@@ -206,6 +206,12 @@ fn check_props(path: &Path, p: &TableProperties, dump: &Dump) {
     assert_eq!(p.creation_time, num("creation time"), "{ctx}");
     assert_eq!(p.file_creation_time, num("file creation time"), "{ctx}");
     assert_eq!(p.original_file_number, num("original file number"), "{ctx}");
+    assert_eq!(
+        p.oldest_key_time,
+        num("time stamp of earliest key"),
+        "{ctx}"
+    );
+    assert_eq!(p.num_filter_entries, num("# entries for filter"), "{ctx}");
     let index_label = format!(
         "index block size (user-key? {}, delta-value? {})",
         p.index_key_is_user_key as u8, p.index_value_is_delta_encoded as u8
@@ -231,4 +237,15 @@ fn check_props(path: &Path, p: &TableProperties, dump: &Dump) {
     );
     assert_eq!(s(&p.db_id), get("DB identity"), "{ctx}");
     assert_eq!(s(&p.db_session_id), get("DB session identity"), "{ctx}");
+    assert_eq!(s(&p.db_host_id), get("DB host id"), "{ctx}");
+    assert_eq!(
+        s(&p.compression_options).trim_end(),
+        get("SST file compression options"),
+        "{ctx}"
+    );
+    let collectors = p
+        .property_collectors_names
+        .clone()
+        .unwrap_or_else(|| "N/A".into());
+    assert_eq!(collectors, get("property collectors names"), "{ctx}");
 }
