@@ -1,4 +1,7 @@
+//! The `flink-inspect` binary: a thin layer over the library (see `cli/`).
+
+mod cli;
+
 fn main() {
-    eprintln!("flink-inspect: not wired yet");
-    std::process::exit(2);
+    std::process::exit(cli::run());
 }

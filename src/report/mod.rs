@@ -1,1 +1,5 @@
-//! (in progress)
+//! Reports: pure functions from a snapshot (and entry streams) to serde-serializable structs.
+//! Rendering them as tables or JSON is the CLI's business.
+
+pub mod files;
+pub mod info;

@@ -1,0 +1,60 @@
+//! Command-line parsing, rendering and exit codes. Exit codes follow `diff`: 0 fine or
+//! compatible, 1 findings or incompatible, 2 trouble.
+
+mod common;
+mod files;
+mod info;
+mod render;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "flink-inspect",
+    version,
+    about = "Read Apache Flink checkpoints and savepoints offline: no JVM, no job classes."
+)]
+struct Cli {
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// What a snapshot holds: kind, format, backend, operators, sizes (reads only _metadata).
+    Info(info::Args),
+    /// Every file a snapshot references, with owner and size; --check verifies them.
+    Files(files::Args),
+}
+
+/// Findings that should make the process exit 1 (not an error).
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_TROUBLE: i32 = 2;
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_TROUBLE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Info(a) => info::run(a, cli.json),
+        Command::Files(a) => files::run(a, cli.json),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("flink-inspect: error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            EXIT_TROUBLE
+        }
+    }
+}
