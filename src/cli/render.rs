@@ -9,7 +9,7 @@ const STYLE: TableStyle =
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(STYLE);
-    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t.set_header(header.iter().map(Cell::new));
     t
 }
 
