@@ -183,12 +183,15 @@ impl<'a> PathResolver<'a> {
 
     /// The location string a recorded absolute path maps to (no I/O).
     pub fn map_absolute(&self, recorded: &str) -> String {
+        let loc = recorded_to_location(recorded);
+        // A rule may name the recorded form (`file:/tmp/x`) or the plain one (`/tmp/x`).
         for (old, new) in &self.rebase {
-            if let Some(rest) = strip_path_prefix(recorded, old) {
+            if let Some(rest) = strip_path_prefix(recorded, old)
+                .or_else(|| strip_path_prefix(&loc, &recorded_to_location(old)))
+            {
                 return join_loc(new, rest);
             }
         }
-        let loc = recorded_to_location(recorded);
         if let Some((base, rest)) = split_base(&loc)
             && !same_place(base, &self.copy_base)
         {
