@@ -1,1 +1,5 @@
-//! (in progress)
+//! Keyed state: the entry stream all keyed readers produce.
+
+pub mod entry;
+
+pub use entry::{Entry, ValueLayout};
