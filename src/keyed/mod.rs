@@ -1,1 +1,4 @@
-//! (in progress)
+//! Keyed state: the keyed-backend header (state meta infos); canonical and heap-checkpoint
+//! readers live beside it.
+
+pub mod header;

@@ -1,0 +1,898 @@
+//! Serializer snapshots (`TypeSerializerSnapshot`) to [`TypeInfo`].
+//!
+//! Two framings exist (see `formats/serializers.md`):
+//! * top level (`TypeSerializerSnapshotSerializationUtil`): `int32 2`, `UTF class`,
+//!   `int32 version`, payload;
+//! * nested (`writeVersionedSnapshot`): `UTF class`, `int32 version`, payload.
+//!
+//! Payloads carry no length. A snapshot class this reader does not know therefore cannot be
+//! skipped in general; [`Parsed::Unknown`] reports it to the caller, which may know how to find
+//! the end (a length-framed POJO field, a following sibling snapshot, the end of the header).
+
+use std::io::Read;
+
+use super::java_ser::{JValue, read_java_object};
+use super::logical::sql_type;
+use super::tree::{ArrayElem, PojoField, Prim, SqlType, TypeInfo};
+use crate::io::text::read_string_value;
+use crate::io::{DataInput, DecodeResult};
+
+/// `TypeSerializerSnapshot.ADAPTER_VERSION` (Flink ≤1.16 legacy config snapshots).
+const ADAPTER_VERSION: i32 = 0x7A53_C4F0;
+const COMPOSITE_MAGIC: i32 = 0x000D_E704;
+const DELEGATE_MAGIC: i32 = 0x0014_57FD;
+const OPTIONAL_MAP_HEADER: i64 = 0x0000_04F2_C69A_3D70;
+const MAX_NESTING: usize = 48;
+/// Longest run of unknown snapshot bytes scanned through when looking for what follows.
+pub const MAX_SCAN: usize = 1 << 20;
+
+/// Result of reading one snapshot.
+#[derive(Debug)]
+pub enum Parsed {
+    Known(TypeInfo),
+    /// A snapshot class whose payload layout is unknown. Everything up to `payload_at` (the
+    /// class name and version) has been consumed; the payload has not (or only partly, when a
+    /// nested unknown snapshot was the last child of a known composite).
+    Unknown {
+        class_name: String,
+        version: i32,
+        payload_at: u64,
+        /// Payload bytes already consumed while probing (e.g. 4 bytes read as a possible
+        /// composite magic).
+        consumed: Vec<u8>,
+    },
+}
+
+/// Reads a top-level snapshot (`int32 proxy version`, then the nested form).
+pub fn read_serializer_snapshot<R: Read>(d: &mut DataInput<R>) -> DecodeResult<Parsed> {
+    let at = d.pos();
+    let proxy = d.i32("serializer snapshot proxy version")?;
+    if proxy != 2 {
+        return Err(d.err_at(
+            at,
+            format!(
+                "serializer snapshot proxy version 2 (Flink 1.7+), found {proxy}{}",
+                if proxy == 1 {
+                    " (pre-1.7 layout, not supported)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    read_nested_snapshot(d)
+}
+
+/// Reads a nested-form snapshot (`UTF class`, `int32 version`, payload).
+pub fn read_nested_snapshot<R: Read>(d: &mut DataInput<R>) -> DecodeResult<Parsed> {
+    read_nested_at(d, 0)
+}
+
+fn read_nested_at<R: Read>(d: &mut DataInput<R>, depth: usize) -> DecodeResult<Parsed> {
+    let class = d.utf("serializer snapshot class name")?;
+    read_with_class(d, class, depth)
+}
+
+fn serializer_of(snapshot_class: &str) -> &str {
+    // "pkg.LongSerializer$LongSerializerSnapshot" -> "pkg.LongSerializer"
+    match snapshot_class.rfind('$') {
+        Some(i) => &snapshot_class[..i],
+        None => snapshot_class,
+    }
+}
+
+fn simple(class: &str) -> Option<TypeInfo> {
+    simple_serializer(serializer_of(class), class)
+}
+
+/// Type of a parameterless serializer class `ser` (snapshot class `class`, for messages).
+fn simple_serializer(ser: &str, class: &str) -> Option<TypeInfo> {
+    const BASE: &str = "org.apache.flink.api.common.typeutils.base.";
+    const ARR: &str = "org.apache.flink.api.common.typeutils.base.array.";
+    if let Some(n) = ser.strip_prefix(ARR) {
+        let elem = match n {
+            "BooleanPrimitiveArraySerializer" => ArrayElem::Boolean,
+            "BytePrimitiveArraySerializer" => ArrayElem::Byte,
+            "CharPrimitiveArraySerializer" => ArrayElem::Char,
+            "DoublePrimitiveArraySerializer" => ArrayElem::Double,
+            "FloatPrimitiveArraySerializer" => ArrayElem::Float,
+            "IntPrimitiveArraySerializer" => ArrayElem::Int,
+            "LongPrimitiveArraySerializer" => ArrayElem::Long,
+            "ShortPrimitiveArraySerializer" => ArrayElem::Short,
+            "StringArraySerializer" => ArrayElem::String,
+            _ => return None,
+        };
+        return Some(TypeInfo::PrimitiveArray { elem });
+    }
+    if let Some(n) = ser.strip_prefix(BASE) {
+        let p = match n {
+            "BooleanSerializer" | "BooleanValueSerializer" => Prim::Boolean,
+            "ByteSerializer" => Prim::Byte,
+            "ShortSerializer" => Prim::Short,
+            "CharSerializer" => Prim::Char,
+            "IntSerializer" => Prim::Int,
+            "LongSerializer" => Prim::Long,
+            "FloatSerializer" => Prim::Float,
+            "DoubleSerializer" => Prim::Double,
+            "StringSerializer" => Prim::String,
+            "VoidSerializer" => Prim::Void,
+            "BigIntSerializer" => Prim::BigInteger,
+            "BigDecSerializer" => Prim::BigDecimal,
+            "DateSerializer" | "SqlDateSerializer" | "SqlTimeSerializer" => Prim::DateMillis,
+            "SqlTimestampSerializer" => Prim::SqlTimestamp,
+            "InstantSerializer" => Prim::Instant,
+            "LocalDateSerializer" => Prim::LocalDate,
+            "LocalTimeSerializer" => Prim::LocalTime,
+            "LocalDateTimeSerializer" => Prim::LocalDateTime,
+            _ => return None,
+        };
+        return Some(TypeInfo::prim(p));
+    }
+    Some(match ser {
+        "org.apache.flink.runtime.state.VoidNamespaceSerializer" => TypeInfo::VoidNamespace,
+        "org.apache.flink.streaming.api.windowing.windows.TimeWindow$Serializer" => {
+            TypeInfo::TimeWindow
+        }
+        "org.apache.flink.streaming.api.windowing.windows.GlobalWindow$Serializer" => {
+            TypeInfo::GlobalWindow
+        }
+        "org.apache.flink.table.runtime.operators.window.TimeWindow$Serializer" => {
+            TypeInfo::SqlTimeWindow
+        }
+        "org.apache.flink.table.runtime.operators.window.CountWindow$Serializer" => {
+            TypeInfo::CountWindow
+        }
+        "org.apache.flink.table.runtime.typeutils.StringDataSerializer" => {
+            TypeInfo::prim(Prim::StringData)
+        }
+        "org.apache.flink.table.runtime.operators.sink.SortedLongSerializer" => {
+            TypeInfo::prim(Prim::SortedLong)
+        }
+        "org.apache.flink.table.dataview.NullSerializer" => TypeInfo::NullMarker,
+        "org.apache.flink.runtime.state.JavaSerializer" => TypeInfo::Java,
+        // Simple snapshots whose value layout this reader does not decode.
+        "org.apache.flink.cep.nfa.sharedbuffer.EventId$EventIdSerializer"
+        | "org.apache.flink.cep.nfa.DeweyNumber$DeweyNumberSerializer" => TypeInfo::Opaque {
+            class_name: class.to_string(),
+            snapshot: Vec::new(),
+        },
+        _ => return None,
+    })
+}
+
+fn read_with_class<R: Read>(
+    d: &mut DataInput<R>,
+    class: String,
+    depth: usize,
+) -> DecodeResult<Parsed> {
+    if depth > MAX_NESTING {
+        return Err(d.err(format!(
+            "serializer snapshots nested at most {MAX_NESTING} deep"
+        )));
+    }
+    let version = d.i32("serializer snapshot version")?;
+    if version == ADAPTER_VERSION {
+        return read_legacy_adapter(d, class);
+    }
+    let payload_at = d.pos();
+    let unknown = |class: String| Parsed::Unknown {
+        class_name: class,
+        version,
+        payload_at,
+        consumed: Vec::new(),
+    };
+    if let Some(t) = simple(&class) {
+        // SimpleTypeSerializerSnapshot: v3 empty, v1/v2 the serializer class name.
+        if version < 3 {
+            d.utf("simple snapshot serializer class name (version < 3)")?;
+        }
+        return Ok(Parsed::Known(t));
+    }
+    let ty = match class.as_str() {
+        "org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot" if version == 2 => {
+            read_pojo(d, depth)?
+        }
+        "org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializerSnapshot"
+            if version == 2 =>
+        {
+            read_kryo(d)?
+        }
+        "org.apache.flink.formats.avro.typeutils.AvroSerializerSnapshot" => read_avro(d, version)?,
+        "org.apache.flink.api.common.typeutils.base.EnumSerializer$EnumSerializerSnapshot" => {
+            let class = d.utf("enum class")?;
+            let n_at = d.pos();
+            let n = d.i32("enum constant count")?;
+            let n = d.check_len(n as i64, n_at, "enum constant count")?;
+            let mut constants = Vec::with_capacity(n.min(1024) as usize);
+            for _ in 0..n {
+                constants.push(d.utf("enum constant name")?);
+            }
+            TypeInfo::Enum { class, constants }
+        }
+        "org.apache.flink.table.runtime.typeutils.RowDataSerializer$RowDataSerializerSnapshot" => {
+            read_row_data(d, version, depth)?
+        }
+        "org.apache.flink.table.runtime.typeutils.BinaryRowDataSerializer$BinaryRowDataSerializerSnapshot" =>
+        {
+            let at = d.pos();
+            let n = d.i32("BinaryRowData arity")?;
+            if n < 0 {
+                return Err(d.err_at(at, format!("a non-negative BinaryRowData arity, found {n}")));
+            }
+            TypeInfo::BinaryRowData { arity: n as u32 }
+        }
+        "org.apache.flink.table.runtime.typeutils.TimestampDataSerializer$TimestampDataSerializerSnapshot" => {
+            TypeInfo::TimestampData {
+                precision: d.i32("timestamp precision")?.max(0) as u32,
+            }
+        }
+        "org.apache.flink.table.runtime.typeutils.DecimalDataSerializer$DecimalSerializerSnapshot" =>
+        {
+            let precision = d.i32("decimal precision")?.max(0) as u32;
+            let scale = d.i32("decimal scale")?.max(0) as u32;
+            TypeInfo::DecimalData { precision, scale }
+        }
+        "org.apache.flink.table.runtime.typeutils.MapDataSerializer$MapDataSerializerSnapshot" => {
+            // key type, value type, key serializer, value serializer
+            let k = read_java_object(d, "MapData key LogicalType")?;
+            let v = read_java_object(d, "MapData value LogicalType")?;
+            read_java_object(d, "MapData key serializer")?;
+            read_java_object(d, "MapData value serializer")?;
+            TypeInfo::SqlData {
+                ty: SqlType {
+                    nullable: true,
+                    kind: super::tree::SqlKind::Map {
+                        key: Box::new(sql_type(&k, 0)),
+                        value: Box::new(sql_type(&v, 0)),
+                    },
+                },
+            }
+        }
+        "org.apache.flink.table.runtime.typeutils.ArrayDataSerializer$ArrayDataSerializerSnapshot" =>
+        {
+            let e = read_java_object(d, "ArrayData element LogicalType")?;
+            read_java_object(d, "ArrayData element serializer")?;
+            TypeInfo::SqlData {
+                ty: SqlType {
+                    nullable: true,
+                    kind: super::tree::SqlKind::Array {
+                        element: Box::new(sql_type(&e, 0)),
+                    },
+                },
+            }
+        }
+        "org.apache.flink.table.runtime.typeutils.SortedMapSerializerSnapshot" => {
+            read_java_object(d, "sorted map comparator")?;
+            match read_delegate(d, depth)? {
+                Ok(mut ch) if ch.len() == 2 => {
+                    let value = ch.pop().unwrap_or(TypeInfo::NullMarker);
+                    let key = ch.pop().unwrap_or(TypeInfo::NullMarker);
+                    TypeInfo::Map {
+                        key: Box::new(key),
+                        value: Box::new(value),
+                    }
+                }
+                Ok(children) => TypeInfo::Composite { class, children },
+                Err(_) => return Ok(unknown(class)),
+            }
+        }
+        _ if version >= 3 => {
+            // Maybe a CompositeTypeSerializerSnapshot: its payload starts with a magic number.
+            // Reading it consumes 4 bytes of an unknown payload otherwise; the caller then
+            // treats the snapshot as unknown from `payload_at` on either way.
+            let at = d.pos();
+            let magic = d.i32("composite snapshot magic or unknown payload")?;
+            if magic != COMPOSITE_MAGIC {
+                let _ = at;
+                return Ok(Parsed::Unknown {
+                    class_name: class,
+                    version,
+                    payload_at,
+                    consumed: magic.to_be_bytes().to_vec(),
+                });
+            }
+            return read_composite(d, class, version, payload_at, depth);
+        }
+        _ => return Ok(unknown(class)),
+    };
+    Ok(Parsed::Known(ty))
+}
+
+/// Flink ≤1.16 legacy `TypeSerializerConfigSnapshot`, behind the adapter version: a framed
+/// Java-serialized serializer (`int32 1`, `int32 len`, bytes), the real version, then the
+/// config's own payload. Only `ParameterlessTypeSerializerConfig` (a UTF identifier) is read;
+/// the Java-serialized serializer's class then names the type.
+fn read_legacy_adapter<R: Read>(d: &mut DataInput<R>, class: String) -> DecodeResult<Parsed> {
+    let v_at = d.pos();
+    let proxy = d.i32("legacy serializer proxy version")?;
+    if proxy != 1 {
+        return Err(d.err_at(
+            v_at,
+            format!("legacy serializer proxy version 1, found {proxy}"),
+        ));
+    }
+    let java_at = d.pos() + 4;
+    let java = d.int_len_bytes("legacy Java-serialized serializer")?;
+    let version = d.i32("legacy config snapshot version")?;
+    let payload_at = d.pos();
+    let file = d.file().clone();
+    let mut s = DataInput::from_slice(&file, &java, java_at);
+    let serializer = read_java_object(&mut s, "legacy Java-serialized serializer")
+        .ok()
+        .and_then(|v| v.class().map(str::to_string));
+    if class == "org.apache.flink.api.common.typeutils.ParameterlessTypeSerializerConfig" {
+        d.utf("parameterless serializer identifier")?;
+        if let Some(t) = serializer
+            .as_deref()
+            .and_then(|s| simple_serializer(s, &class))
+        {
+            return Ok(Parsed::Known(t));
+        }
+        return Ok(Parsed::Known(TypeInfo::Opaque {
+            class_name: serializer.unwrap_or(class),
+            snapshot: java,
+        }));
+    }
+    Ok(Parsed::Unknown {
+        class_name: class,
+        version,
+        payload_at,
+        consumed: Vec::new(),
+    })
+}
+
+/// `CompositeTypeSerializerSnapshot` after its magic: outer version, outer payload, delegate.
+fn read_composite<R: Read>(
+    d: &mut DataInput<R>,
+    class: String,
+    version: i32,
+    payload_at: u64,
+    depth: usize,
+) -> DecodeResult<Parsed> {
+    let outer = d.i32("composite outer snapshot version")?;
+    let short = class.rsplit('.').next().unwrap_or(&class).to_string();
+    enum Outer {
+        None,
+        Utf(String),
+        Bool(bool),
+        Int(i32),
+        Unknown,
+    }
+    let outer_payload = match short.as_str() {
+        "ListSerializerSnapshot"
+        | "MapSerializerSnapshot"
+        | "SetSerializerSnapshot"
+        | "TtlStateFactory$TtlSerializerSnapshot"
+        | "TimerSerializerSnapshot"
+        | "StreamElementSerializer$StreamElementSerializerSnapshot"
+        | "LockableTypeSerializerSnapshot"
+        | "RawValueDataSerializer$RawValueDataSerializerSnapshot" => Outer::None,
+        "GenericArraySerializerSnapshot" | "TupleSerializerSnapshot" => {
+            Outer::Utf(d.utf("composite outer class name")?)
+        }
+        "RowSerializer$RowSerializerSnapshot" => Outer::Bool(if outer >= 4 {
+            d.bool("row supportsRowKind")?
+        } else {
+            outer == 3
+        }),
+        "NullableSerializer$NullableSerializerSnapshot" => {
+            Outer::Int(d.i32("nullable padding length")?)
+        }
+        "NFAStateSerializerSnapshot" if outer >= 2 => Outer::Bool(d.bool("NFA flag")?),
+        "LinkedListSerializer$LinkedListSerializerSnapshot" if outer >= 2 => {
+            Outer::Bool(d.bool("linked list hasNullMask")?)
+        }
+        "ExternalSerializer$ExternalSerializerSnapshot" => {
+            read_java_object(d, "external DataType")?;
+            Outer::Bool(d.bool("external isInternalInput")?)
+        }
+        _ => Outer::Unknown,
+    };
+    let children = match outer_payload {
+        Outer::Unknown => {
+            // Outer payload of unknown layout: scan for the delegate block header.
+            scan_to_delegate(d)?;
+            read_nested_list(d, depth)?
+        }
+        _ => read_delegate(d, depth)?,
+    };
+    let mut children = match children {
+        Ok(c) => c,
+        Err(()) => {
+            return Ok(Parsed::Unknown {
+                class_name: class,
+                version,
+                payload_at,
+                consumed: Vec::new(),
+            });
+        }
+    };
+    let one = |c: &mut Vec<TypeInfo>| Box::new(c.pop().unwrap_or(TypeInfo::NullMarker));
+    let n = children.len();
+    let ty = match (short.as_str(), outer_payload) {
+        ("ListSerializerSnapshot", _) if n == 1 => TypeInfo::List {
+            elem: one(&mut children),
+        },
+        ("SetSerializerSnapshot", _) if n == 1 => TypeInfo::Set {
+            elem: one(&mut children),
+        },
+        ("MapSerializerSnapshot", _) if n == 2 => {
+            let value = one(&mut children);
+            TypeInfo::Map {
+                key: one(&mut children),
+                value,
+            }
+        }
+        ("TtlStateFactory$TtlSerializerSnapshot", _) if n == 2 => TypeInfo::Ttl {
+            inner: one(&mut children),
+        },
+        ("TimerSerializerSnapshot", _) if n == 2 => {
+            let namespace = one(&mut children);
+            TypeInfo::Timer {
+                key: one(&mut children),
+                namespace,
+            }
+        }
+        ("GenericArraySerializerSnapshot", Outer::Utf(component_class)) if n == 1 => {
+            TypeInfo::GenericArray {
+                component_class,
+                elem: one(&mut children),
+            }
+        }
+        ("TupleSerializerSnapshot", Outer::Utf(class)) => TypeInfo::Tuple {
+            class,
+            fields: children,
+        },
+        ("RowSerializer$RowSerializerSnapshot", Outer::Bool(supports_row_kind)) => TypeInfo::Row {
+            fields: children,
+            supports_row_kind,
+        },
+        ("NullableSerializer$NullableSerializerSnapshot", Outer::Int(p)) if n == 1 => {
+            TypeInfo::Nullable {
+                inner: one(&mut children),
+                padding: p.max(0) as u32,
+            }
+        }
+        ("ExternalSerializer$ExternalSerializerSnapshot", _) if n == 1 => TypeInfo::External {
+            inner: one(&mut children),
+        },
+        ("LinkedListSerializer$LinkedListSerializerSnapshot", Outer::Bool(null_mask)) if n == 1 => {
+            TypeInfo::LinkedList {
+                elem: one(&mut children),
+                null_mask,
+            }
+        }
+        _ => TypeInfo::Composite { class, children },
+    };
+    Ok(Parsed::Known(ty))
+}
+
+/// Consumes bytes until just after `001457FD 00000001` (the nested-snapshot delegate header).
+fn scan_to_delegate<R: Read>(d: &mut DataInput<R>) -> DecodeResult<()> {
+    let at = d.pos();
+    let mut window: u64 = 0;
+    for i in 0..MAX_SCAN {
+        let b = d.u8("composite outer payload of unknown layout")?;
+        window = (window << 8) | b as u64;
+        if i >= 7 && window == ((DELEGATE_MAGIC as u64) << 32 | 1) {
+            return Ok(());
+        }
+    }
+    Err(d.err_at(at, "a nested-serializer block within 1 MiB"))
+}
+
+/// `NestedSerializersSnapshotDelegate`: magic, version 1, count, nested snapshots.
+/// `Err(())` = a nested snapshot was unknown and could not be delimited.
+fn read_delegate<R: Read>(
+    d: &mut DataInput<R>,
+    depth: usize,
+) -> DecodeResult<Result<Vec<TypeInfo>, ()>> {
+    let at = d.pos();
+    let magic = d.i32("nested serializers magic")?;
+    if magic != DELEGATE_MAGIC {
+        return Err(d.err_at(
+            at,
+            format!("nested serializers magic 001457FD, found {magic:08X}"),
+        ));
+    }
+    let v_at = d.pos();
+    let v = d.i32("nested serializers version")?;
+    if v != 1 {
+        return Err(d.err_at(v_at, format!("nested serializers version 1, found {v}")));
+    }
+    read_nested_list(d, depth)
+}
+
+fn read_nested_list<R: Read>(
+    d: &mut DataInput<R>,
+    depth: usize,
+) -> DecodeResult<Result<Vec<TypeInfo>, ()>> {
+    let n_at = d.pos();
+    let n = d.i32("nested serializer count")?;
+    if !(0..=4096).contains(&n) {
+        return Err(d.err_at(
+            n_at,
+            format!("a nested serializer count 0..4096, found {n}"),
+        ));
+    }
+    let mut out = Vec::with_capacity(n as usize);
+    let mut pending: Option<String> = None;
+    for i in 0..n {
+        let class = match pending.take() {
+            Some(c) => c,
+            None => d.utf("nested serializer snapshot class name")?,
+        };
+        match read_with_class(d, class, depth + 1)? {
+            Parsed::Known(t) => out.push(t),
+            Parsed::Unknown {
+                class_name,
+                mut consumed,
+                ..
+            } => {
+                if i + 1 == n {
+                    return Ok(Err(()));
+                }
+                // Not the last child: the next sibling starts with a snapshot class name.
+                let (bytes, next) = scan_to_class_name(d)?;
+                consumed.extend(bytes);
+                out.push(TypeInfo::Opaque {
+                    class_name,
+                    snapshot: consumed,
+                });
+                pending = Some(next);
+            }
+        }
+    }
+    Ok(Ok(out))
+}
+
+fn is_class_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'$' || b == b'_'
+}
+
+/// Consumes bytes until they end with a `UTF` string that looks like a snapshot class name
+/// (`...Snapshot`, dotted, preceded by its correct length). Returns the bytes before it and
+/// the class name.
+pub(crate) fn scan_to_class_name<R: Read>(d: &mut DataInput<R>) -> DecodeResult<(Vec<u8>, String)> {
+    let at = d.pos();
+    let mut buf = Vec::new();
+    while buf.len() < MAX_SCAN {
+        buf.push(d.u8("unknown serializer snapshot payload")?);
+        if let Some(start) = tail_class_name(&buf) {
+            let name = String::from_utf8_lossy(&buf[start + 2..]).into_owned();
+            buf.truncate(start);
+            return Ok((buf, name));
+        }
+    }
+    Err(d.err_at(at, "the next serializer snapshot class name within 1 MiB"))
+}
+
+/// If `buf` ends with `u16 len` + a class name ending in "Snapshot", its start index.
+pub(crate) fn tail_class_name(buf: &[u8]) -> Option<usize> {
+    if !buf.ends_with(b"Snapshot") {
+        return None;
+    }
+    let n = buf.len();
+    let mut len = 8;
+    while len + 2 <= n && len < 1024 && is_class_char(buf[n - len - 1]) {
+        len += 1;
+        let start = n - len - 2;
+        let l = u16::from_be_bytes([buf[start], buf[start + 1]]) as usize;
+        if l == len && buf[start + 2].is_ascii_alphabetic() && buf[start + 2..].contains(&b'.') {
+            return Some(start);
+        }
+    }
+    None
+}
+
+/// LinkedOptionalMap: header, size, entries of (UTF name, optional framed key, optional framed
+/// value). Calls `entry` with the name and the two frames.
+fn read_optional_map<R: Read>(
+    d: &mut DataInput<R>,
+    what: &str,
+    mut entry: impl FnMut(String, Option<Vec<u8>>, Option<Vec<u8>>, u64) -> DecodeResult<()>,
+) -> DecodeResult<()> {
+    let at = d.pos();
+    let h = d.i64(what)?;
+    if h != OPTIONAL_MAP_HEADER {
+        return Err(d.err_at(
+            at,
+            format!("{what}: optional-map header 000004F2C69A3D70, found {h:016X}"),
+        ));
+    }
+    let n_at = d.pos();
+    let n = d.i32(what)?;
+    let n = d.check_len(n as i64, n_at, what)?;
+    for _ in 0..n {
+        let name = d.utf(what)?;
+        let key = if d.bool(what)? {
+            Some(d.int_len_bytes(what)?)
+        } else {
+            None
+        };
+        let value_at = d.pos() + 5;
+        let value = if d.bool(what)? {
+            Some(d.int_len_bytes(what)?)
+        } else {
+            None
+        };
+        entry(name, key, value, value_at)?;
+    }
+    Ok(())
+}
+
+/// A nested snapshot inside a length frame: unknown layouts become `Opaque` with the rest of
+/// the frame, so only this subtree degrades.
+fn framed_snapshot(
+    file: &std::sync::Arc<str>,
+    bytes: &[u8],
+    base: u64,
+    depth: usize,
+) -> DecodeResult<TypeInfo> {
+    let mut s = DataInput::from_slice(file, bytes, base);
+    let class = s.utf("serializer snapshot class name")?;
+    Ok(match read_with_class(&mut s, class.clone(), depth + 1)? {
+        Parsed::Known(t) => t,
+        Parsed::Unknown { payload_at, .. } => TypeInfo::Opaque {
+            class_name: class,
+            snapshot: bytes
+                .get((payload_at - base) as usize..)
+                .unwrap_or_default()
+                .to_vec(),
+        },
+    })
+}
+
+fn read_pojo<R: Read>(d: &mut DataInput<R>, depth: usize) -> DecodeResult<TypeInfo> {
+    let class = d.utf("POJO class name")?;
+    let file = d.file().clone();
+    let mut fields = Vec::new();
+    read_optional_map(d, "POJO field", |name, key, value, value_at| {
+        let declaring_class = key.and_then(|k| {
+            let mut s = DataInput::from_slice(&file, &k, 0);
+            s.utf("declaring class").ok()
+        });
+        let ty = match value {
+            Some(v) => framed_snapshot(&file, &v, value_at, depth)?,
+            None => TypeInfo::Opaque {
+                class_name: "(field serializer snapshot absent)".into(),
+                snapshot: Vec::new(),
+            },
+        };
+        fields.push(PojoField {
+            name,
+            declaring_class,
+            ty,
+        });
+        Ok(())
+    })?;
+    let mut subclasses = Vec::new();
+    read_optional_map(
+        d,
+        "POJO registered subclass",
+        |name, _k, value, value_at| {
+            if let Some(v) = value {
+                subclasses.push((name, framed_snapshot(&file, &v, value_at, depth)?));
+            }
+            Ok(())
+        },
+    )?;
+    read_optional_map(d, "POJO non-registered subclass", |_, _, _, _| Ok(()))?;
+    Ok(TypeInfo::Pojo {
+        class,
+        fields,
+        subclasses,
+    })
+}
+
+fn read_kryo<R: Read>(d: &mut DataInput<R>) -> DecodeResult<TypeInfo> {
+    let class = d.utf("Kryo type class")?;
+    for what in [
+        "Kryo registration",
+        "Kryo default serializer",
+        "Kryo default serializer class",
+    ] {
+        read_optional_map(d, what, |_, _, _, _| Ok(()))?;
+    }
+    Ok(TypeInfo::Kryo { class })
+}
+
+fn read_avro<R: Read>(d: &mut DataInput<R>, version: i32) -> DecodeResult<TypeInfo> {
+    let (runtime_type, schema) = match version {
+        1 => (None, d.utf("Avro schema")?),
+        2 => (Some(d.utf("Avro runtime type")?), d.utf("Avro schema")?),
+        _ => (
+            read_string_value(d, "Avro runtime type")?,
+            read_string_value(d, "Avro schema")?.unwrap_or_default(),
+        ),
+    };
+    Ok(TypeInfo::Avro {
+        runtime_type,
+        schema,
+    })
+}
+
+fn read_row_data<R: Read>(
+    d: &mut DataInput<R>,
+    version: i32,
+    depth: usize,
+) -> DecodeResult<TypeInfo> {
+    let n_at = d.pos();
+    let n = d.i32("RowData field count")?;
+    if !(0..=65535).contains(&n) {
+        return Err(d.err_at(n_at, format!("a RowData field count 0..65535, found {n}")));
+    }
+    let mut fields = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let lt: JValue = read_java_object(d, "RowData field LogicalType")?;
+        fields.push(sql_type(&lt, 0));
+    }
+    // The nested field serializers repeat what the logical types say; read past them.
+    if let Err(()) = read_delegate(d, depth)? {
+        return Err(d.err("RowData field serializers of known layout"));
+    }
+    let names = if version >= 4 && d.bool("RowData has field names")? {
+        let mut v = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            v.push(d.utf("RowData field name")?);
+        }
+        Some(v)
+    } else {
+        None
+    };
+    Ok(TypeInfo::RowData { fields, names })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    pub(crate) fn utf(s: &str) -> Vec<u8> {
+        let mut v = (s.len() as u16).to_be_bytes().to_vec();
+        v.extend_from_slice(s.as_bytes());
+        v
+    }
+
+    fn simple_snap(class: &str) -> Vec<u8> {
+        let mut v = utf(class);
+        v.extend(3i32.to_be_bytes());
+        v
+    }
+
+    fn composite(class: &str, outer_v: i32, outer: &[u8], kids: &[Vec<u8>]) -> Vec<u8> {
+        let mut v = utf(class);
+        v.extend(3i32.to_be_bytes());
+        v.extend(COMPOSITE_MAGIC.to_be_bytes());
+        v.extend(outer_v.to_be_bytes());
+        v.extend_from_slice(outer);
+        v.extend(DELEGATE_MAGIC.to_be_bytes());
+        v.extend(1i32.to_be_bytes());
+        v.extend((kids.len() as i32).to_be_bytes());
+        for k in kids {
+            v.extend_from_slice(k);
+        }
+        v
+    }
+
+    const LONG: &str =
+        "org.apache.flink.api.common.typeutils.base.LongSerializer$LongSerializerSnapshot";
+    const STR: &str =
+        "org.apache.flink.api.common.typeutils.base.StringSerializer$StringSerializerSnapshot";
+
+    fn parse(b: &[u8]) -> (TypeInfo, usize) {
+        let f: Arc<str> = Arc::from("t");
+        let mut d = DataInput::from_slice(&f, b, 0);
+        match read_nested_snapshot(&mut d).unwrap() {
+            Parsed::Known(t) => (t, d.rest().len()),
+            Parsed::Unknown { class_name, .. } => panic!("unknown {class_name}"),
+        }
+    }
+
+    #[test]
+    fn map_of_string_to_tuple() {
+        let tuple = composite(
+            "org.apache.flink.api.java.typeutils.runtime.TupleSerializerSnapshot",
+            2,
+            &utf("org.apache.flink.api.java.tuple.Tuple2"),
+            &[simple_snap(LONG), simple_snap(STR)],
+        );
+        let map = composite(
+            "org.apache.flink.api.common.typeutils.base.MapSerializerSnapshot",
+            1,
+            &[],
+            &[simple_snap(STR), tuple],
+        );
+        let mut b = map.clone();
+        b.push(0xEE);
+        let (t, rest) = parse(&b);
+        assert_eq!(rest, 1);
+        assert_eq!(t.to_string(), "Map<String, Tuple2<Long, String>>");
+    }
+
+    #[test]
+    fn unknown_child_before_a_sibling_degrades_only_itself() {
+        let mut unknown = utf("com.acme.FancySerializer$FancySnapshot");
+        unknown.extend(1i32.to_be_bytes());
+        unknown.extend(utf("configPayload"));
+        let tuple = composite(
+            "org.apache.flink.api.java.typeutils.runtime.TupleSerializerSnapshot",
+            2,
+            &utf("org.apache.flink.api.java.tuple.Tuple2"),
+            &[unknown, simple_snap(LONG)],
+        );
+        let (t, rest) = parse(&tuple);
+        assert_eq!(rest, 0);
+        assert_eq!(
+            t.to_string(),
+            "Tuple2<Opaque(com.acme.FancySerializer$FancySnapshot), Long>"
+        );
+        match t {
+            TypeInfo::Tuple { fields, .. } => match &fields[0] {
+                TypeInfo::Opaque { snapshot, .. } => assert_eq!(snapshot, &utf("configPayload")),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_composite_keeps_children() {
+        let c = composite(
+            "com.acme.Wrapper$WrapperSnapshot",
+            7,
+            &[1, 2, 3],
+            &[simple_snap(LONG)],
+        );
+        let (t, rest) = parse(&c);
+        assert_eq!(rest, 0);
+        assert_eq!(t.to_string(), "WrapperSnapshot<Long>");
+    }
+
+    #[test]
+    fn enum_and_pojo() {
+        let mut e =
+            utf("org.apache.flink.api.common.typeutils.base.EnumSerializer$EnumSerializerSnapshot");
+        e.extend(3i32.to_be_bytes());
+        e.extend(utf("com.acme.Color"));
+        e.extend(2i32.to_be_bytes());
+        e.extend(utf("RED"));
+        e.extend(utf("GREEN"));
+        let mut p = utf("org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot");
+        p.extend(2i32.to_be_bytes());
+        p.extend(utf("com.acme.Order"));
+        p.extend(OPTIONAL_MAP_HEADER.to_be_bytes());
+        p.extend(2i32.to_be_bytes());
+        for (name, snap) in [("color", e), ("id", simple_snap(LONG))] {
+            p.extend(utf(name));
+            let mut key = utf("com.acme.Order");
+            key.extend(utf(name));
+            p.push(1);
+            p.extend((key.len() as i32).to_be_bytes());
+            p.extend(key);
+            p.push(1);
+            p.extend((snap.len() as i32).to_be_bytes());
+            p.extend(snap);
+        }
+        for _ in 0..2 {
+            p.extend(OPTIONAL_MAP_HEADER.to_be_bytes());
+            p.extend(0i32.to_be_bytes());
+        }
+        let (t, rest) = parse(&p);
+        assert_eq!(rest, 0);
+        assert_eq!(
+            t.to_string(),
+            "Pojo com.acme.Order{color: Enum Color{RED, GREEN}, id: Long}"
+        );
+    }
+
+    #[test]
+    fn tail_class_name_needs_matching_length() {
+        let mut b = vec![9, 9];
+        b.extend(utf("a.BSnapshot"));
+        assert_eq!(tail_class_name(&b), Some(2));
+        let mut c = vec![0, 3];
+        c.extend(b"a.BSnapshot");
+        assert_eq!(tail_class_name(&c), None);
+    }
+}
