@@ -1,11 +1,17 @@
 //! Serializer snapshots → a type tree ([`TypeInfo`]), and value decoders from bytes to
 //! [`Value`]. Layouts are described in `formats/serializers.md`.
 
+mod binary_row;
+mod java_hash;
 mod java_ser;
 mod logical;
 mod snapshot;
 mod tree;
+mod value;
 
+pub use binary_row::{decode_row_bytes, decode_standalone};
+pub use java_hash::{key_hash_code, value_hash_code};
 pub use java_ser::{JValue, read_java_object};
 pub use snapshot::{MAX_SCAN, Parsed, read_nested_snapshot, read_serializer_snapshot};
 pub use tree::{ArrayElem, PojoField, Prim, SqlKind, SqlType, TypeInfo};
+pub use value::{Value, decode, skip};

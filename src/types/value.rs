@@ -1,0 +1,648 @@
+//! Decoded values, and the decoders that read one value of a [`TypeInfo`] from a stream,
+//! consuming exactly its bytes.
+
+use std::io::Read;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use super::binary_row::{decimal_string, decode_row_bytes};
+use super::java_ser::{JValue, read_java_object};
+use super::tree::{ArrayElem, Prim, TypeInfo};
+use crate::io::text::read_string_value;
+use crate::io::{DataInput, DecodeResult};
+
+/// One decoded value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Bytes(Vec<u8>),
+    List(Vec<Value>),
+    /// Entries in stored order.
+    Map(Vec<(Value, Value)>),
+    /// Named fields in serialization order.
+    Struct(Vec<(String, Value)>),
+    /// A SQL row with its change kind (`+I`, `-U`, `+U`, `-D`).
+    Row {
+        kind: &'static str,
+        fields: Vec<(String, Value)>,
+    },
+    Enum(String),
+    /// Epoch milliseconds plus nanoseconds within the millisecond.
+    Timestamp {
+        millis: i64,
+        nanos: i32,
+    },
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Decimal number in plain notation.
+    Decimal(String),
+    Opaque {
+        class: String,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_none(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Float(f) => s.serialize_f64(*f),
+            Value::String(v) | Value::Enum(v) | Value::Decimal(v) => s.serialize_str(v),
+            Value::Bytes(b) => s.serialize_str(&crate::hash::hex(b)),
+            Value::List(items) => {
+                let mut q = s.serialize_seq(Some(items.len()))?;
+                for i in items {
+                    q.serialize_element(i)?;
+                }
+                q.end()
+            }
+            Value::Map(entries) => {
+                let mut q = s.serialize_seq(Some(entries.len()))?;
+                for (k, v) in entries {
+                    q.serialize_element(&[k, v])?;
+                }
+                q.end()
+            }
+            Value::Struct(fields) => {
+                let mut m = s.serialize_map(Some(fields.len()))?;
+                for (k, v) in fields {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+            Value::Row { kind, fields } => {
+                let mut m = s.serialize_map(Some(fields.len() + 1))?;
+                m.serialize_entry("$kind", kind)?;
+                for (k, v) in fields {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+            Value::Timestamp { millis, nanos } => {
+                s.serialize_str(&format_timestamp(*millis, *nanos))
+            }
+            Value::Date(days) => s.serialize_str(&format_date(*days as i64)),
+            Value::Opaque { class, bytes } => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("class", class)?;
+                m.serialize_entry("bytes", &crate::hash::hex(bytes))?;
+                m.end()
+            }
+        }
+    }
+}
+
+/// Civil date from days since the epoch (proleptic Gregorian).
+pub(crate) fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+pub(crate) fn format_date(days: i64) -> String {
+    let (y, m, d) = civil(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// ISO-8601 local date-time (no zone) of epoch millis + nanos within the milli.
+pub(crate) fn format_timestamp(millis: i64, nanos: i32) -> String {
+    let days = millis.div_euclid(86_400_000);
+    let ms = millis.rem_euclid(86_400_000);
+    let (h, mi, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60);
+    let frac = (ms % 1000) * 1_000_000 + nanos.max(0) as i64;
+    let mut out = format!("{}T{h:02}:{mi:02}:{s:02}", format_date(days));
+    if frac != 0 {
+        let f = format!("{frac:09}");
+        out.push('.');
+        out.push_str(f.trim_end_matches('0'));
+    }
+    out
+}
+
+fn cannot_delimit<R: Read>(d: &DataInput<R>, class: &str) -> crate::io::DecodeError {
+    d.err(format!(
+        "a value of known layout: cannot delimit opaque value of class {class} \
+         (its bytes carry no length)"
+    ))
+}
+
+fn count<R: Read>(d: &mut DataInput<R>, what: &str) -> DecodeResult<u64> {
+    let at = d.pos();
+    let n = d.i32(what)?;
+    // every element takes at least one byte, except zero-length ones; cap anyway
+    if n < 0 {
+        return Err(d.err_at(at, format!("{what}: a non-negative count, found {n}")));
+    }
+    if let Some(rem) = d.remaining()
+        && n as u64 > rem.saturating_mul(8).max(1 << 20)
+    {
+        return Err(d.err_at(
+            at,
+            format!("{what}: a count within the remaining bytes, found {n}"),
+        ));
+    }
+    Ok(n as u64)
+}
+
+/// Two's-complement big-endian bytes to a decimal string.
+pub(crate) fn big_int_string(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "0".into();
+    }
+    let neg = bytes[0] & 0x80 != 0;
+    let mut mag: Vec<u8> = bytes.to_vec();
+    if neg {
+        // negate: invert and add one
+        for b in mag.iter_mut() {
+            *b = !*b;
+        }
+        for b in mag.iter_mut().rev() {
+            let (v, carry) = b.overflowing_add(1);
+            *b = v;
+            if !carry {
+                break;
+            }
+        }
+    }
+    let mut digits = Vec::new();
+    while mag.iter().any(|&b| b != 0) {
+        let mut rem = 0u32;
+        for b in mag.iter_mut() {
+            let cur = (rem << 8) | *b as u32;
+            *b = (cur / 10) as u8;
+            rem = cur % 10;
+        }
+        digits.push(b'0' + rem as u8);
+    }
+    if digits.is_empty() {
+        digits.push(b'0');
+    }
+    if neg {
+        digits.push(b'-');
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+fn read_big_int<R: Read>(d: &mut DataInput<R>) -> DecodeResult<Option<String>> {
+    let at = d.pos();
+    let n = d.i32("BigInteger length")?;
+    Ok(match n {
+        0 => None,
+        1 => Some("0".into()),
+        2 => Some("1".into()),
+        3 => Some("10".into()),
+        _ => {
+            let len = d.check_len(n as i64 - 4, at, "BigInteger length")?;
+            Some(big_int_string(&d.bytes(len, "BigInteger bytes")?))
+        }
+    })
+}
+
+fn prim<R: Read>(p: Prim, d: &mut DataInput<R>) -> DecodeResult<Value> {
+    Ok(match p {
+        Prim::Boolean => Value::Bool(d.bool("boolean")?),
+        Prim::Byte => Value::Int(d.i8("byte")? as i64),
+        Prim::Short => Value::Int(d.i16("short")? as i64),
+        Prim::Char => {
+            let c = d.u16("char")?;
+            Value::String(crate::io::text::utf16_to_string(&[c]))
+        }
+        Prim::Int => Value::Int(d.i32("int")? as i64),
+        Prim::Long => Value::Int(d.i64("long")?),
+        Prim::Float => Value::Float(d.f32("float")? as f64),
+        Prim::Double => Value::Float(d.f64("double")?),
+        Prim::String => match read_string_value(d, "string")? {
+            Some(s) => Value::String(s),
+            None => Value::Null,
+        },
+        Prim::Void => {
+            d.u8("void")?;
+            Value::Null
+        }
+        Prim::BigInteger => read_big_int(d)?.map_or(Value::Null, Value::String),
+        Prim::BigDecimal => match read_big_int(d)? {
+            None => Value::Null,
+            Some(unscaled) => {
+                let scale = d.i32("BigDecimal scale")?;
+                Value::Decimal(decimal_string(&unscaled, scale))
+            }
+        },
+        Prim::DateMillis => match d.i64("date millis")? {
+            i64::MIN => Value::Null,
+            millis => Value::Timestamp { millis, nanos: 0 },
+        },
+        Prim::SqlTimestamp => {
+            let millis = d.i64("timestamp millis")?;
+            let nanos = d.i32("timestamp nanos")?;
+            if millis == i64::MIN {
+                Value::Null
+            } else {
+                // java.sql.Timestamp: nanos is the whole fractional second
+                Value::Timestamp {
+                    millis,
+                    nanos: nanos % 1_000_000,
+                }
+            }
+        }
+        Prim::Instant => {
+            let secs = d.i64("instant seconds")?;
+            let nanos = d.i32("instant nanos")?;
+            if secs == i64::MIN {
+                Value::Null
+            } else {
+                Value::Timestamp {
+                    millis: secs.saturating_mul(1000) + (nanos / 1_000_000) as i64,
+                    nanos: nanos % 1_000_000,
+                }
+            }
+        }
+        Prim::LocalDate => local_date(d)?,
+        Prim::LocalTime => local_time(d)?,
+        Prim::LocalDateTime => {
+            let date = local_date(d)?;
+            let time = local_time(d)?;
+            match (date, time) {
+                (Value::Null, _) | (_, Value::Null) => Value::Null,
+                (date, time) => Value::Struct(vec![("date".into(), date), ("time".into(), time)]),
+            }
+        }
+        Prim::StringData => {
+            let b = d.int_len_bytes("StringData")?;
+            Value::String(String::from_utf8_lossy(&b).into_owned())
+        }
+        Prim::SortedLong => Value::Int((d.u64("sorted long")? ^ (1 << 63)) as i64),
+    })
+}
+
+fn local_date<R: Read>(d: &mut DataInput<R>) -> DecodeResult<Value> {
+    let y = d.i32("LocalDate year")?;
+    let m = d.i8("LocalDate month")?;
+    let day = d.i8("LocalDate day")?;
+    if y == i32::MIN {
+        return Ok(Value::Null);
+    }
+    Ok(Value::String(format!("{y:04}-{m:02}-{day:02}")))
+}
+
+fn local_time<R: Read>(d: &mut DataInput<R>) -> DecodeResult<Value> {
+    let h = d.i8("LocalTime hour")?;
+    let m = d.i8("LocalTime minute")?;
+    let s = d.i8("LocalTime second")?;
+    let n = d.i32("LocalTime nano")?;
+    if h == i8::MIN {
+        return Ok(Value::Null);
+    }
+    Ok(Value::String(format!("{h:02}:{m:02}:{s:02}.{n:09}")))
+}
+
+fn prim_array<R: Read>(e: ArrayElem, d: &mut DataInput<R>) -> DecodeResult<Value> {
+    let n = count(d, "array length")?;
+    let mut out = Vec::with_capacity(n.min(4096) as usize);
+    if e == ArrayElem::Byte {
+        return Ok(Value::Bytes(d.bytes(n, "byte[]")?));
+    }
+    for _ in 0..n {
+        out.push(match e {
+            ArrayElem::Boolean => prim(Prim::Boolean, d)?,
+            ArrayElem::Byte => prim(Prim::Byte, d)?,
+            ArrayElem::Short => prim(Prim::Short, d)?,
+            ArrayElem::Char => prim(Prim::Char, d)?,
+            ArrayElem::Int => prim(Prim::Int, d)?,
+            ArrayElem::Long => prim(Prim::Long, d)?,
+            ArrayElem::Float => prim(Prim::Float, d)?,
+            ArrayElem::Double => prim(Prim::Double, d)?,
+            ArrayElem::String => prim(Prim::String, d)?,
+        });
+    }
+    Ok(Value::List(out))
+}
+
+const POJO_IS_NULL: u8 = 1;
+const POJO_NO_SUBCLASS: u8 = 2;
+const POJO_IS_SUBCLASS: u8 = 4;
+const POJO_IS_TAGGED_SUBCLASS: u8 = 8;
+
+/// Reads one value of type `t`, consuming exactly its bytes.
+pub fn decode<R: Read>(t: &TypeInfo, d: &mut DataInput<R>) -> DecodeResult<Value> {
+    decode_at(t, d, 0)
+}
+
+/// Consumes one value of type `t` without keeping it (same byte rules as [`decode`]).
+pub fn skip<R: Read>(t: &TypeInfo, d: &mut DataInput<R>) -> DecodeResult<()> {
+    if let Some(n) = t.fixed_len()
+        && !matches!(t, TypeInfo::VoidNamespace)
+    {
+        return d.skip(n as u64, "fixed-length value");
+    }
+    decode_at(t, d, 0).map(|_| ())
+}
+
+fn decode_at<R: Read>(t: &TypeInfo, d: &mut DataInput<R>, depth: usize) -> DecodeResult<Value> {
+    if depth > 64 {
+        return Err(d.err("values nested at most 64 deep"));
+    }
+    let depth = depth + 1;
+    Ok(match t {
+        TypeInfo::Primitive { ty } => prim(*ty, d)?,
+        TypeInfo::PrimitiveArray { elem } => prim_array(*elem, d)?,
+        TypeInfo::Enum { class, constants } => {
+            let at = d.pos();
+            let i = d.i32("enum ordinal")?;
+            match usize::try_from(i).ok().and_then(|i| constants.get(i)) {
+                Some(c) => Value::Enum(c.clone()),
+                None => {
+                    return Err(d.err_at(
+                        at,
+                        format!(
+                            "an ordinal below {} of enum {class}, found {i}",
+                            constants.len()
+                        ),
+                    ));
+                }
+            }
+        }
+        TypeInfo::Pojo {
+            class,
+            fields,
+            subclasses,
+        } => {
+            let at = d.pos();
+            let flags = d.u8("POJO flags")?;
+            if flags & POJO_IS_NULL != 0 {
+                Value::Null
+            } else if flags & POJO_NO_SUBCLASS != 0 {
+                let mut out = Vec::with_capacity(fields.len());
+                for f in fields {
+                    let v = if d.bool("POJO field null flag")? {
+                        Value::Null
+                    } else {
+                        decode_at(&f.ty, d, depth)?
+                    };
+                    out.push((f.name.clone(), v));
+                }
+                Value::Struct(out)
+            } else if flags & POJO_IS_TAGGED_SUBCLASS != 0 {
+                let tag = d.u8("POJO subclass tag")?;
+                match subclasses.get(tag as usize) {
+                    Some((_, st)) => decode_at(st, d, depth)?,
+                    None => {
+                        return Err(d.err_at(
+                            at,
+                            format!("a registered subclass tag of {class}, found {tag}"),
+                        ));
+                    }
+                }
+            } else if flags & POJO_IS_SUBCLASS != 0 {
+                let sub = d.utf("POJO subclass name")?;
+                return Err(cannot_delimit(d, &sub));
+            } else {
+                return Err(d.err_at(at, format!("POJO flags 1, 2, 4 or 8, found {flags}")));
+            }
+        }
+        TypeInfo::Tuple { fields, .. } => {
+            let mut out = Vec::with_capacity(fields.len());
+            for (i, f) in fields.iter().enumerate() {
+                out.push((format!("f{i}"), decode_at(f, d, depth)?));
+            }
+            Value::Struct(out)
+        }
+        TypeInfo::Row {
+            fields,
+            supports_row_kind,
+        } => {
+            let kind_bits = if *supports_row_kind { 2 } else { 0 };
+            let bits = kind_bits + fields.len();
+            let mask = d.bytes(bits.div_ceil(8) as u64, "row null mask")?;
+            let bit = |i: usize| mask.get(i / 8).is_some_and(|b| b & (0x80 >> (i % 8)) != 0);
+            let kind = if *supports_row_kind {
+                row_kind((bit(0) as u8) | ((bit(1) as u8) << 1))
+            } else {
+                "+I"
+            };
+            let mut out = Vec::with_capacity(fields.len());
+            for (i, f) in fields.iter().enumerate() {
+                let v = if bit(kind_bits + i) {
+                    Value::Null
+                } else {
+                    decode_at(f, d, depth)?
+                };
+                out.push((format!("f{i}"), v));
+            }
+            Value::Row { kind, fields: out }
+        }
+        TypeInfo::RowData { fields, names } => {
+            let at = d.pos() + 4;
+            let bytes = d.int_len_bytes("BinaryRowData")?;
+            decode_row_bytes(&bytes, fields, names.as_deref())
+                .map_err(|(off, what)| d.err_at(at + off as u64, what))?
+        }
+        TypeInfo::BinaryRowData { .. } => Value::Bytes(d.int_len_bytes("BinaryRowData")?),
+        TypeInfo::TimestampData { precision } => {
+            let millis = d.i64("timestamp millis")?;
+            let nanos = if *precision > 3 {
+                d.i32("timestamp nanos of milli")?
+            } else {
+                0
+            };
+            Value::Timestamp { millis, nanos }
+        }
+        TypeInfo::DecimalData { precision, scale } => {
+            let unscaled = if *precision <= 18 {
+                d.i64("decimal unscaled long")?.to_string()
+            } else {
+                big_int_string(&d.int_len_bytes("decimal unscaled bytes")?)
+            };
+            Value::Decimal(decimal_string(&unscaled, *scale as i32))
+        }
+        TypeInfo::List { elem } => {
+            let n = count(d, "list size")?;
+            let mut out = Vec::with_capacity(n.min(4096) as usize);
+            for _ in 0..n {
+                out.push(decode_at(elem, d, depth)?);
+            }
+            Value::List(out)
+        }
+        TypeInfo::Set { elem } => {
+            let n = count(d, "set size")?;
+            let mut out = Vec::with_capacity(n.min(4096) as usize);
+            for _ in 0..n {
+                out.push(if d.bool("set element null flag")? {
+                    Value::Null
+                } else {
+                    decode_at(elem, d, depth)?
+                });
+            }
+            Value::List(out)
+        }
+        TypeInfo::Map { key, value } => {
+            let n = count(d, "map size")?;
+            let mut out = Vec::with_capacity(n.min(4096) as usize);
+            for _ in 0..n {
+                let k = decode_at(key, d, depth)?;
+                let v = if d.bool("map value null flag")? {
+                    Value::Null
+                } else {
+                    decode_at(value, d, depth)?
+                };
+                out.push((k, v));
+            }
+            Value::Map(out)
+        }
+        TypeInfo::GenericArray { elem, .. } => {
+            let n = count(d, "array length")?;
+            let mut out = Vec::with_capacity(n.min(4096) as usize);
+            for _ in 0..n {
+                // true = element present
+                out.push(if d.bool("array element present flag")? {
+                    decode_at(elem, d, depth)?
+                } else {
+                    Value::Null
+                });
+            }
+            Value::List(out)
+        }
+        TypeInfo::Nullable { inner, padding } => {
+            if d.bool("nullable null flag")? {
+                d.skip(*padding as u64, "nullable padding")?;
+                Value::Null
+            } else {
+                decode_at(inner, d, depth)?
+            }
+        }
+        TypeInfo::Ttl { inner } => {
+            let ts = d.i64("TTL last access timestamp")?;
+            let v = decode_at(inner, d, depth)?;
+            Value::Struct(vec![
+                ("last_access".into(), Value::Int(ts)),
+                ("value".into(), v),
+            ])
+        }
+        TypeInfo::Timer { key, namespace } => {
+            let ts = (d.u64("timer timestamp")? ^ (1 << 63)) as i64;
+            let k = decode_at(key, d, depth)?;
+            let ns = decode_at(namespace, d, depth)?;
+            Value::Struct(vec![
+                ("timestamp".into(), Value::Int(ts)),
+                ("key".into(), k),
+                ("namespace".into(), ns),
+            ])
+        }
+        TypeInfo::VoidNamespace | TypeInfo::GlobalWindow | TypeInfo::NullMarker => {
+            d.u8("marker byte")?;
+            Value::Null
+        }
+        TypeInfo::TimeWindow | TypeInfo::SqlTimeWindow => {
+            let start = d.i64("window start")?;
+            let end = d.i64("window end")?;
+            Value::Struct(vec![
+                ("start".into(), Value::Int(start)),
+                ("end".into(), Value::Int(end)),
+            ])
+        }
+        TypeInfo::CountWindow => {
+            Value::Struct(vec![("id".into(), Value::Int(d.i64("count window id")?))])
+        }
+        TypeInfo::External { inner } => decode_at(inner, d, depth)?,
+        TypeInfo::LinkedList { elem, null_mask } => {
+            let n = count(d, "linked list size")?;
+            let mask = if *null_mask {
+                d.bytes(n.div_ceil(8), "linked list null mask")?
+            } else {
+                Vec::new()
+            };
+            let mut out = Vec::with_capacity(n.min(4096) as usize);
+            for i in 0..n as usize {
+                let null = mask.get(i / 8).is_some_and(|b| b & (0x80 >> (i % 8)) != 0);
+                out.push(if null {
+                    Value::Null
+                } else {
+                    decode_at(elem, d, depth)?
+                });
+            }
+            Value::List(out)
+        }
+        TypeInfo::SqlData { ty } => {
+            let at = d.pos() + 4;
+            let bytes = d.int_len_bytes("binary array/map")?;
+            super::binary_row::decode_standalone(&bytes, ty)
+                .map_err(|(off, what)| d.err_at(at + off as u64, what))?
+        }
+        TypeInfo::Java => java_value(&read_java_object(d, "Java-serialized value")?, 0),
+        TypeInfo::Avro { .. } => {
+            return Err(cannot_delimit(d, "Avro record (decoder not implemented)"));
+        }
+        TypeInfo::Kryo { class } => return Err(cannot_delimit(d, class)),
+        TypeInfo::Composite { class, .. } => return Err(cannot_delimit(d, class)),
+        TypeInfo::Opaque { class_name, .. } => return Err(cannot_delimit(d, class_name)),
+    })
+}
+
+pub(crate) fn row_kind(k: u8) -> &'static str {
+    match k {
+        0 => "+I",
+        1 => "-U",
+        2 => "+U",
+        _ => "-D",
+    }
+}
+
+/// A Java-serialized object as a value: objects become structs of their fields.
+fn java_value(v: &JValue, depth: usize) -> Value {
+    if depth > 32 {
+        return Value::Null;
+    }
+    match v {
+        JValue::Null | JValue::Cycle(_) => Value::Null,
+        JValue::Bool(b) => Value::Bool(*b),
+        JValue::Int(i) => Value::Int(*i),
+        JValue::Float(f) => Value::Float(*f),
+        JValue::Char(c) => Value::String(crate::io::text::utf16_to_string(&[*c])),
+        JValue::String(s) | JValue::Class(s) => Value::String(s.clone()),
+        JValue::Enum { name, .. } => Value::Enum(name.clone()),
+        JValue::Block(b) => Value::Bytes(b.clone()),
+        JValue::Array { items, .. } => {
+            Value::List(items.iter().map(|i| java_value(i, depth + 1)).collect())
+        }
+        JValue::Object { class, fields, .. } => match class.as_str() {
+            "java.lang.Integer"
+            | "java.lang.Long"
+            | "java.lang.Short"
+            | "java.lang.Byte"
+            | "java.lang.Double"
+            | "java.lang.Float"
+            | "java.lang.Boolean"
+            | "java.lang.Character" => v
+                .field("value")
+                .map_or(Value::Null, |x| java_value(x, depth + 1)),
+            _ => match v.as_list() {
+                Some(items) if class.starts_with("java.util.") => Value::List(
+                    items
+                        .into_iter()
+                        .map(|i| java_value(i, depth + 1))
+                        .collect(),
+                ),
+                _ => Value::Struct(
+                    fields
+                        .iter()
+                        .map(|(n, x)| (n.clone(), java_value(x, depth + 1)))
+                        .collect(),
+                ),
+            },
+        },
+    }
+}
