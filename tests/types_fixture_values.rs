@@ -1,0 +1,366 @@
+//! Value decoders against real state: every entry of every canonical savepoint and every heap
+//! checkpoint in the fixtures is decoded with the types from its header. Checks that cannot
+//! pass by accident:
+//! * each key, namespace, user key and value consumes exactly its bytes (canonical entries are
+//!   length-prefixed; heap checkpoints have no lengths, so a wrong decoder derails the walk and
+//!   misses the next key-group offset);
+//! * the Java `hashCode()` of each decoded key maps to the key group it is stored under.
+
+mod types_common;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+use flink_inspect::hash::key_group_for_hash;
+use flink_inspect::io::{DataInput, DecodeResult};
+use flink_inspect::keyed::header::{KeyedHeader, StateKind, StateMetaInfo, read_keyed_header};
+use flink_inspect::metadata::KeyGroupsKind;
+use flink_inspect::types::{TypeInfo, Value, decode, key_hash_code, skip};
+use types_common::{KeyedStream, Layout, keyed_streams};
+
+#[derive(Default, Debug)]
+struct Stats {
+    entries: u64,
+    hashed_keys: u64,
+    undecodable: BTreeMap<String, u64>,
+    errors: Vec<String>,
+}
+
+fn is_opaque_error(e: &str) -> Option<String> {
+    const NEEDLE: &str = "cannot delimit opaque value of class ";
+    e.find(NEEDLE).map(|i| {
+        e[i + NEEDLE.len()..]
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    })
+}
+
+fn check_key_group(
+    t: &TypeInfo,
+    key: &[u8],
+    kg: i32,
+    maxp: u32,
+    st: &mut Stats,
+) -> Result<(), String> {
+    if let Some(h) = key_hash_code(t, key) {
+        st.hashed_keys += 1;
+        let want = key_group_for_hash(h, maxp);
+        if want as i32 != kg {
+            return Err(format!(
+                "key {key:02x?} hashes to key group {want}, stored in {kg}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads `Flink variable int bytes` (little-endian, minimal) of a value known to be `len`.
+fn skip_var_int_bytes(d: &mut DataInput<&[u8]>, mut len: u64) -> DecodeResult<()> {
+    loop {
+        d.u8("ambiguity length byte")?;
+        len >>= 8;
+        if len == 0 {
+            return Ok(());
+        }
+    }
+}
+
+fn decode_all(t: &TypeInfo, bytes: &[u8], what: &str) -> Result<Value, String> {
+    let name: Arc<str> = Arc::from(what);
+    let mut d = DataInput::from_slice(&name, bytes, 0);
+    let v = decode(t, &mut d).map_err(|e| e.to_string())?;
+    if !d.rest().is_empty() {
+        return Err(format!(
+            "{what}: {} bytes left after decoding {t}",
+            d.rest().len()
+        ));
+    }
+    Ok(v)
+}
+
+/// One canonical entry: composite key and value bytes of state `s`.
+fn canonical_entry(
+    h: &KeyedHeader,
+    s: &StateMetaInfo,
+    key: &[u8],
+    value: &[u8],
+    kg: i32,
+    maxp: u32,
+    st: &mut Stats,
+) -> Result<(), String> {
+    let prefix = if maxp <= 128 { 1 } else { 2 };
+    let p = key.get(..prefix).ok_or("key shorter than its prefix")?;
+    let stored_kg = if prefix == 1 {
+        (p[0] & 0x7F) as i32
+    } else {
+        (((p[0] & 0x7F) as i32) << 8) | p[1] as i32
+    };
+    if stored_kg != kg {
+        return Err(format!("key-group prefix {stored_kg} in key group {kg}"));
+    }
+    let rest = &key[prefix..];
+    let name: Arc<str> = Arc::from("key");
+    let mut d = DataInput::from_slice(&name, rest, 0);
+    if s.kind == StateKind::PriorityQueue {
+        let t = s
+            .value_type()
+            .ok_or("timer state without element serializer")?;
+        let v = decode(t, &mut d).map_err(|e| e.to_string())?;
+        if !d.rest().is_empty() || !value.is_empty() {
+            return Err("timer entry not fully consumed or value not empty".into());
+        }
+        if let (TypeInfo::Timer { key: kt, .. }, Value::Struct(f)) = (t, &v) {
+            // re-encode-free check: hash the key bytes that follow the 8-byte timestamp
+            let key_len = {
+                let mut k = DataInput::from_slice(&name, &rest[8..], 0);
+                decode(kt, &mut k).map_err(|e| e.to_string())?;
+                rest.len() - 8 - k.rest().len()
+            };
+            let _ = f;
+            check_key_group(kt, &rest[8..8 + key_len], kg, maxp, st)?;
+        }
+        return Ok(());
+    }
+    let kt = &h.key_serializer.ty;
+    let ns = s.namespace_type().ok_or("no namespace serializer")?;
+    decode(kt, &mut d).map_err(|e| e.to_string())?;
+    let key_len = rest.len() - d.rest().len();
+    check_key_group(kt, &rest[..key_len], kg, maxp, st)?;
+    let ambiguous = kt.fixed_len().is_none() && ns.fixed_len().is_none();
+    if ambiguous {
+        skip_var_int_bytes(&mut d, key_len as u64).map_err(|e| e.to_string())?;
+    }
+    let ns_start = d.rest().len();
+    decode(ns, &mut d).map_err(|e| e.to_string())?;
+    if ambiguous {
+        let ns_len = ns_start - d.rest().len();
+        skip_var_int_bytes(&mut d, ns_len as u64).map_err(|e| e.to_string())?;
+    }
+    let vt = s.value_type().ok_or("no value serializer")?;
+    match (s.state_type(), vt) {
+        (Some("MAP"), TypeInfo::Map { key: uk, value: uv }) => {
+            decode(uk, &mut d).map_err(|e| e.to_string())?;
+            let (null, v) = value.split_first().ok_or("empty map value")?;
+            if *null == 0 {
+                decode_all(uv, v, "map value")?;
+            } else if !v.is_empty() {
+                return Err("null map value with bytes".into());
+            }
+        }
+        (Some("LIST"), TypeInfo::List { elem }) => {
+            let vn: Arc<str> = Arc::from("list");
+            let mut vd = DataInput::from_slice(&vn, value, 0);
+            while !vd.rest().is_empty() {
+                decode(elem, &mut vd).map_err(|e| e.to_string())?;
+                if !vd.rest().is_empty() {
+                    let delim = vd.u8("delimiter").map_err(|e| e.to_string())?;
+                    if delim != b',' {
+                        return Err(format!("list delimiter ',' expected, found {delim:02x}"));
+                    }
+                }
+            }
+        }
+        _ => {
+            decode_all(vt, value, "value")?;
+        }
+    }
+    if !d.rest().is_empty() {
+        return Err(format!("{} key bytes left", d.rest().len()));
+    }
+    Ok(())
+}
+
+/// Walks one canonical key group; returns entries seen.
+fn canonical_key_group(
+    h: &KeyedHeader,
+    bytes: &[u8],
+    kg: i32,
+    maxp: u32,
+    st: &mut Stats,
+) -> Result<(), String> {
+    let name: Arc<str> = Arc::from("kg");
+    let mut d = DataInput::from_slice(&name, bytes, 0);
+    let mut state = d.u16("kvStateId").map_err(|e| e.to_string())? as usize;
+    loop {
+        let key = d.int_len_bytes("key").map_err(|e| e.to_string())?;
+        let value = d.int_len_bytes("value").map_err(|e| e.to_string())?;
+        let s = h.states.get(state).ok_or(format!("state id {state}"))?;
+        let mut k = key.clone();
+        let last = k.first().is_some_and(|b| b & 0x80 != 0);
+        if let Some(b) = k.first_mut() {
+            *b &= 0x7F;
+        }
+        st.entries += 1;
+        if let Err(e) = canonical_entry(h, s, &k, &value, kg, maxp, st) {
+            match is_opaque_error(&e) {
+                Some(class) => *st.undecodable.entry(class).or_default() += 1,
+                None => return Err(format!("state '{}': {e}", s.name)),
+            }
+        }
+        if last {
+            let next = d.u16("next state").map_err(|e| e.to_string())?;
+            if next == 0xFFFF {
+                break;
+            }
+            state = next as usize;
+        }
+    }
+    if !d.rest().is_empty() {
+        return Err(format!(
+            "{} bytes after the end-of-key-group mark",
+            d.rest().len()
+        ));
+    }
+    Ok(())
+}
+
+/// Walks one heap-checkpoint key group `[start, end)`.
+fn heap_key_group(
+    h: &KeyedHeader,
+    d: &mut DataInput<&[u8]>,
+    kg: i32,
+    maxp: u32,
+    st: &mut Stats,
+) -> Result<(), String> {
+    let e = |x: flink_inspect::io::DecodeError| x.to_string();
+    let stored = d.i32("key group").map_err(e)?;
+    if stored != kg {
+        return Err(format!("key group {stored} at the offset of {kg}"));
+    }
+    for _ in 0..h.states.len() {
+        let id = d.i16("state id").map_err(e)? as usize;
+        let s = h.states.get(id).ok_or(format!("state id {id}"))?;
+        let n = d.i32("entry count").map_err(e)?;
+        for _ in 0..n {
+            st.entries += 1;
+            if s.kind == StateKind::PriorityQueue {
+                let t = s.value_type().ok_or("no element serializer")?;
+                let v = decode(t, d).map_err(e)?;
+                if let (TypeInfo::Timer { key: kt, .. }, Value::Struct(f)) = (t, &v)
+                    && let Some((_, kv)) = f.iter().find(|(n, _)| n == "key")
+                    && let Some(hc) = flink_inspect::types::value_hash_code(kt, kv)
+                {
+                    st.hashed_keys += 1;
+                    if key_group_for_hash(hc, maxp) as i32 != kg {
+                        return Err(format!("timer key {kv:?} not in key group {kg}"));
+                    }
+                }
+                continue;
+            }
+            let ns = s.namespace_type().ok_or("no namespace serializer")?;
+            skip(ns, d).map_err(e)?;
+            let kt = &h.key_serializer.ty;
+            let key = decode(kt, d).map_err(e)?;
+            if let Some(hc) = flink_inspect::types::value_hash_code(kt, &key) {
+                st.hashed_keys += 1;
+                if key_group_for_hash(hc, maxp) as i32 != kg {
+                    return Err(format!("key {key:?} not in key group {kg}"));
+                }
+            }
+            let vt = s.value_type().ok_or("no value serializer")?;
+            decode(vt, d).map_err(|x| format!("state '{}': {x}", s.name))?;
+        }
+    }
+    Ok(())
+}
+
+fn walk_stream(s: &KeyedStream, st: &mut Stats) -> Result<&'static str, String> {
+    let name: Arc<str> = Arc::from(s.name.as_str());
+    let mut d = DataInput::from_slice(&name, &s.bytes, 0);
+    let h = read_keyed_header(&mut d).map_err(|e| e.to_string())?;
+    let Layout::KeyGroups { kind, offsets } = &s.layout else {
+        return Ok("meta");
+    };
+    let mut sorted: Vec<(i32, u64)> = offsets
+        .iter()
+        .filter(|(_, o)| *o != 0)
+        .map(|(k, o)| (*k, *o as u64))
+        .collect();
+    sorted.sort_by_key(|(_, o)| *o);
+    let end_of = |i: usize| sorted.get(i + 1).map_or(s.bytes.len() as u64, |(_, o)| *o);
+    // Heap checkpoints write every key group of the range (no zero offsets) and start each
+    // with the raw key-group number; canonical files start with a state id.
+    let heap = *kind != KeyGroupsKind::Savepoint
+        && !h.compressed
+        && sorted.len() == offsets.len()
+        && sorted.iter().all(|(kg, o)| {
+            s.bytes
+                .get(*o as usize..*o as usize + 4)
+                .is_some_and(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]) == *kg)
+        });
+    for (i, (kg, off)) in sorted.iter().enumerate() {
+        let end = end_of(i);
+        let chunk = s
+            .bytes
+            .get(*off as usize..end as usize)
+            .ok_or("offset beyond the stream")?;
+        if heap {
+            let mut kd = DataInput::from_slice(&name, chunk, *off);
+            heap_key_group(&h, &mut kd, *kg, s.max_parallelism, st)
+                .map_err(|e| format!("key group {kg}: {e}"))?;
+            if !kd.rest().is_empty() {
+                return Err(format!(
+                    "key group {kg}: {} bytes left before the next offset",
+                    kd.rest().len()
+                ));
+            }
+        } else {
+            let plain;
+            let bytes = if h.compressed {
+                let mut out = Vec::new();
+                snap::read::FrameDecoder::new(chunk)
+                    .read_to_end(&mut out)
+                    .map_err(|e| format!("key group {kg}: snappy: {e}"))?;
+                plain = out;
+                &plain[..]
+            } else {
+                chunk
+            };
+            canonical_key_group(&h, bytes, *kg, s.max_parallelism, st)
+                .map_err(|e| format!("key group {kg}: {e}"))?;
+        }
+    }
+    Ok(if heap { "heap" } else { "canonical" })
+}
+
+#[test]
+fn every_canonical_and_heap_entry_decodes() {
+    let (streams, _) = keyed_streams();
+    if streams.is_empty() {
+        eprintln!("fixtures not found; set FLINK_FIXTURES");
+        return;
+    }
+    let mut st = Stats::default();
+    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
+    for s in &streams {
+        if s.bytes.get(..4) == Some(&[0, 0, 0, 5]) {
+            continue; // pre-1.7 layout, refused by design
+        }
+        match walk_stream(s, &mut st) {
+            Ok(k) => *kinds.entry(k).or_default() += 1,
+            Err(e) => match is_opaque_error(&e) {
+                Some(class) => {
+                    *st.undecodable
+                        .entry(format!("{class} (heap stream)"))
+                        .or_default() += 1
+                }
+                None => st.errors.push(format!("{}: {e}", s.desc)),
+            },
+        }
+    }
+    eprintln!(
+        "streams {kinds:?}; {} entries, {} keys hashed to their key group; undecodable: {:?}; {} errors",
+        st.entries,
+        st.hashed_keys,
+        st.undecodable,
+        st.errors.len()
+    );
+    for e in st.errors.iter().take(15) {
+        eprintln!("{e}");
+    }
+    assert!(st.errors.is_empty());
+    assert!(st.hashed_keys > 1000);
+}
