@@ -1,6 +1,7 @@
 //! Serializer snapshots → a type tree ([`TypeInfo`]), and value decoders from bytes to
 //! [`Value`]. Layouts are described in `formats/serializers.md`.
 
+mod avro;
 mod binary_row;
 mod java_hash;
 mod java_ser;
@@ -9,6 +10,7 @@ mod snapshot;
 mod tree;
 mod value;
 
+pub use avro::{AvroSchema, decode_avro};
 pub use binary_row::{decode_row_bytes, decode_standalone};
 pub use java_hash::{key_hash_code, value_hash_code};
 pub use java_ser::{JValue, read_java_object};

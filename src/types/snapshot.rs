@@ -453,6 +453,11 @@ fn read_composite<R: Read>(
                 padding: p.max(0) as u32,
             }
         }
+        ("StreamElementSerializer$StreamElementSerializerSnapshot", _) if n == 1 => {
+            TypeInfo::StreamElement {
+                inner: one(&mut children),
+            }
+        }
         ("ExternalSerializer$ExternalSerializerSnapshot", _) if n == 1 => TypeInfo::External {
             inner: one(&mut children),
         },
@@ -706,9 +711,13 @@ fn read_avro<R: Read>(d: &mut DataInput<R>, version: i32) -> DecodeResult<TypeIn
             read_string_value(d, "Avro schema")?.unwrap_or_default(),
         ),
     };
+    let parsed = super::avro::AvroSchema::parse(&schema)
+        .ok()
+        .map(std::sync::Arc::new);
     Ok(TypeInfo::Avro {
         runtime_type,
         schema,
+        parsed,
     })
 }
 

@@ -206,6 +206,13 @@ pub enum TypeInfo {
     Avro {
         runtime_type: Option<String>,
         schema: String,
+        /// The schema parsed for decoding (`None` if it does not parse).
+        #[serde(skip)]
+        parsed: Option<std::sync::Arc<super::avro::AvroSchema>>,
+    },
+    /// `StreamElementSerializer` (buffered records of e.g. async I/O operators).
+    StreamElement {
+        inner: Box<TypeInfo>,
     },
     Kryo {
         class: String,
@@ -470,6 +477,7 @@ impl fmt::Display for TypeInfo {
                 None => f.write_str("Avro"),
             },
             TypeInfo::Kryo { class } => write!(f, "Kryo {class}"),
+            TypeInfo::StreamElement { inner } => write!(f, "StreamElement<{inner}>"),
             TypeInfo::External { inner } => write!(f, "External<{inner}>"),
             TypeInfo::LinkedList { elem, .. } => write!(f, "LinkedList<{elem}>"),
             TypeInfo::SqlData { ty } => write!(f, "{ty}"),

@@ -583,9 +583,19 @@ fn decode_at<R: Read>(t: &TypeInfo, d: &mut DataInput<R>, depth: usize) -> Decod
                 .map_err(|(off, what)| d.err_at(at + off as u64, what))?
         }
         TypeInfo::Java => java_value(&read_java_object(d, "Java-serialized value")?, 0),
-        TypeInfo::Avro { .. } => {
-            return Err(cannot_delimit(d, "Avro record (decoder not implemented)"));
+        TypeInfo::Avro {
+            parsed: Some(schema),
+            ..
+        } => super::avro::decode_avro(schema, d)?,
+        TypeInfo::Avro { runtime_type, .. } => {
+            return Err(cannot_delimit(
+                d,
+                runtime_type
+                    .as_deref()
+                    .unwrap_or("Avro record with an unparsable schema"),
+            ));
         }
+        TypeInfo::StreamElement { inner } => stream_element(inner, d, depth)?,
         TypeInfo::Kryo { class } => return Err(cannot_delimit(d, class)),
         TypeInfo::Composite { class, .. } => return Err(cannot_delimit(d, class)),
         TypeInfo::Opaque { class_name, .. } => return Err(cannot_delimit(d, class_name)),
@@ -644,5 +654,184 @@ fn java_value(v: &JValue, depth: usize) -> Value {
                 ),
             },
         },
+    }
+}
+
+/// `StreamElementSerializer`: a tag byte, then a record (with or without timestamp) or a
+/// control element.
+fn stream_element<R: Read>(
+    inner: &TypeInfo,
+    d: &mut DataInput<R>,
+    depth: usize,
+) -> DecodeResult<Value> {
+    let at = d.pos();
+    let tag = d.u8("stream element tag")?;
+    let f = |k: &str, v: Value| (k.to_string(), v);
+    Ok(match tag {
+        0 => {
+            let ts = d.i64("record timestamp")?;
+            let v = decode_at(inner, d, depth)?;
+            Value::Struct(vec![f("timestamp", Value::Int(ts)), f("value", v)])
+        }
+        1 => Value::Struct(vec![f("value", decode_at(inner, d, depth)?)]),
+        2 => Value::Struct(vec![f("watermark", Value::Int(d.i64("watermark")?))]),
+        3 => {
+            let t = d.i64("latency marker time")?;
+            d.skip(20, "latency marker operator id and subtask")?;
+            Value::Struct(vec![f("latency_marker", Value::Int(t))])
+        }
+        4 => Value::Struct(vec![f(
+            "watermark_status",
+            Value::Int(d.i32("status")? as i64),
+        )]),
+        5 => Value::Struct(vec![f(
+            "backlog",
+            Value::Bool(d.bool("record attributes")?),
+        )]),
+        6 => {
+            let sub = d.i32("watermark subpartition")?;
+            let w = d.i64("watermark")?;
+            Value::Struct(vec![
+                f("subpartition", Value::Int(sub as i64)),
+                f("watermark", Value::Int(w)),
+            ])
+        }
+        other => return Err(d.err_at(at, format!("a stream element tag 0..6, found {other}"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::tree::PojoField;
+    use std::sync::Arc;
+
+    fn run(t: &TypeInfo, b: &[u8]) -> (DecodeResult<Value>, usize) {
+        let n: Arc<str> = Arc::from("t");
+        let mut d = DataInput::from_slice(&n, b, 0);
+        let v = decode(t, &mut d);
+        (v, d.rest().len())
+    }
+
+    fn long() -> TypeInfo {
+        TypeInfo::prim(Prim::Long)
+    }
+
+    #[test]
+    fn timer_ttl_and_map_with_null_value() {
+        let timer = TypeInfo::Timer {
+            key: Box::new(TypeInfo::prim(Prim::String)),
+            namespace: Box::new(TypeInfo::VoidNamespace),
+        };
+        let mut b = (5u64 ^ (1 << 63)).to_be_bytes().to_vec();
+        b.extend([3, b'a', b'b', 0]); // "ab", VoidNamespace byte
+        let (v, rest) = run(&timer, &b);
+        assert_eq!(rest, 0);
+        assert_eq!(
+            v.unwrap(),
+            Value::Struct(vec![
+                ("timestamp".into(), Value::Int(5)),
+                ("key".into(), Value::String("ab".into())),
+                ("namespace".into(), Value::Null),
+            ])
+        );
+        let map = TypeInfo::Map {
+            key: Box::new(TypeInfo::prim(Prim::Int)),
+            value: Box::new(TypeInfo::Ttl {
+                inner: Box::new(long()),
+            }),
+        };
+        let mut b = 2i32.to_be_bytes().to_vec();
+        b.extend(1i32.to_be_bytes());
+        b.push(1); // null value
+        b.extend(2i32.to_be_bytes());
+        b.push(0);
+        b.extend(100i64.to_be_bytes());
+        b.extend(7i64.to_be_bytes());
+        let (v, rest) = run(&map, &b);
+        assert_eq!(rest, 0);
+        let Value::Map(entries) = v.unwrap() else {
+            panic!()
+        };
+        assert_eq!(entries[0], (Value::Int(1), Value::Null));
+        assert_eq!(
+            entries[1].1,
+            Value::Struct(vec![
+                ("last_access".into(), Value::Int(100)),
+                ("value".into(), Value::Int(7))
+            ])
+        );
+    }
+
+    #[test]
+    fn pojo_flags_and_row_mask() {
+        let pojo = TypeInfo::Pojo {
+            class: "P".into(),
+            fields: vec![
+                PojoField {
+                    name: "a".into(),
+                    declaring_class: None,
+                    ty: long(),
+                },
+                PojoField {
+                    name: "b".into(),
+                    declaring_class: None,
+                    ty: TypeInfo::prim(Prim::String),
+                },
+            ],
+            subclasses: vec![],
+        };
+        let mut b = vec![POJO_NO_SUBCLASS, 0];
+        b.extend(9i64.to_be_bytes());
+        b.push(1); // b is null
+        let (v, rest) = run(&pojo, &b);
+        assert_eq!(rest, 0);
+        assert_eq!(
+            v.unwrap(),
+            Value::Struct(vec![("a".into(), Value::Int(9)), ("b".into(), Value::Null)])
+        );
+        assert_eq!(run(&pojo, &[POJO_IS_NULL]).0.unwrap(), Value::Null);
+        // Row with kind bits: -D (3) -> bits 1,1; field 0 null, field 1 = 4
+        let row = TypeInfo::Row {
+            fields: vec![long(), TypeInfo::prim(Prim::Int)],
+            supports_row_kind: true,
+        };
+        let mut b = vec![0b1110_0000];
+        b.extend(4i32.to_be_bytes());
+        let (v, rest) = run(&row, &b);
+        assert_eq!(rest, 0);
+        assert_eq!(
+            v.unwrap(),
+            Value::Row {
+                kind: "-D",
+                fields: vec![("f0".into(), Value::Null), ("f1".into(), Value::Int(4))]
+            }
+        );
+    }
+
+    #[test]
+    fn big_numbers_and_opaque() {
+        assert_eq!(big_int_string(&[0xFF]), "-1");
+        assert_eq!(big_int_string(&[0x01, 0x00]), "256");
+        assert_eq!(big_int_string(&[0x80, 0x00]), "-32768");
+        let mut b = 6i32.to_be_bytes().to_vec(); // 2 bytes follow
+        b.extend([0x30, 0x39]); // 12345
+        b.extend(2i32.to_be_bytes());
+        let (v, _) = run(&TypeInfo::prim(Prim::BigDecimal), &b);
+        assert_eq!(v.unwrap(), Value::Decimal("123.45".into()));
+        let (e, _) = run(
+            &TypeInfo::Kryo {
+                class: "com.acme.X".into(),
+            },
+            &[1, 2],
+        );
+        let e = e.unwrap_err();
+        assert!(
+            e.expected
+                .contains("cannot delimit opaque value of class com.acme.X"),
+            "{e}"
+        );
+        assert_eq!(format_timestamp(1_500, 250), "1970-01-01T00:00:01.50000025");
+        assert_eq!(format_date(-1), "1969-12-31");
     }
 }
