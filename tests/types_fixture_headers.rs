@@ -132,3 +132,21 @@ fn udf_migration_fixture_types() {
     }
     assert!(seen_value_state);
 }
+
+/// The type tree serializes to JSON with the shape the CLI prints.
+#[test]
+fn type_tree_json_shape() {
+    let (streams, _) = keyed_streams();
+    let Some(s) = streams.iter().find(|s| {
+        s.desc
+            .contains("new-stateful-udf-migration-itcase-flink1.20-rocksdb-savepoint/")
+    }) else {
+        return;
+    };
+    let h = parse(s).unwrap();
+    let json = serde_json::to_value(&h.key_serializer.ty).unwrap();
+    assert_eq!(json["kind"], "tuple");
+    assert_eq!(json["class"], "org.apache.flink.api.java.tuple.Tuple1");
+    assert_eq!(json["fields"][0]["kind"], "primitive");
+    assert_eq!(json["fields"][0]["ty"], "Long");
+}
