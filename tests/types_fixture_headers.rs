@@ -150,3 +150,48 @@ fn type_tree_json_shape() {
     assert_eq!(json["fields"][0]["kind"], "primitive");
     assert_eq!(json["fields"][0]["ty"], "Long");
 }
+
+/// Corrupt input never panics: every truncation of a sample of real headers is an error, and
+/// byte flips anywhere give an error or a result, never a panic or a huge allocation.
+#[test]
+fn corrupted_headers_fail_cleanly() {
+    let (streams, _) = keyed_streams();
+    let mut sample: Vec<&types_common::KeyedStream> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for s in &streams {
+        // one stream per distinct key serializer class and state count, to cover many layouts
+        if let Ok(h) = parse(s) {
+            let sig = (h.key_serializer.class_name.clone(), h.states.len());
+            if seen.insert(sig) && sample.len() < 24 {
+                sample.push(s);
+            }
+        }
+    }
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let name: Arc<str> = Arc::from("corrupt");
+    for s in sample {
+        let end = parse(s).unwrap().end as usize;
+        let bytes = &s.bytes[..end];
+        for cut in (0..end).filter(|c| c % 5 == 0 || *c < 200) {
+            let mut d = DataInput::from_slice(&name, &bytes[..cut], 0);
+            assert!(
+                read_keyed_header(&mut d).is_err(),
+                "{}: truncated at {cut}",
+                s.desc
+            );
+        }
+        for _ in 0..100 {
+            let mut b = bytes.to_vec();
+            let i = (rnd() as usize) % b.len();
+            b[i] ^= 1 << (rnd() % 8);
+            let mut d = DataInput::from_slice(&name, &b, 0);
+            let _ = read_keyed_header(&mut d);
+        }
+    }
+}

@@ -112,15 +112,13 @@ fn canonical_entry(
         if !d.rest().is_empty() || !value.is_empty() {
             return Err("timer entry not fully consumed or value not empty".into());
         }
-        if let (TypeInfo::Timer { key: kt, .. }, Value::Struct(f)) = (t, &v) {
-            // re-encode-free check: hash the key bytes that follow the 8-byte timestamp
-            let key_len = {
-                let mut k = DataInput::from_slice(&name, &rest[8..], 0);
-                decode(kt, &mut k).map_err(|e| e.to_string())?;
-                rest.len() - 8 - k.rest().len()
-            };
-            let _ = f;
-            check_key_group(kt, &rest[8..8 + key_len], kg, maxp, st)?;
+        if let (TypeInfo::Timer { key: kt, .. }, Value::Struct(_)) = (t, &v) {
+            // the key's own bytes follow the 8-byte timestamp
+            let after_ts = rest.get(8..).ok_or("timer shorter than its timestamp")?;
+            let mut k = DataInput::from_slice(&name, after_ts, 0);
+            decode(kt, &mut k).map_err(|e| e.to_string())?;
+            let key_len = after_ts.len() - k.rest().len();
+            check_key_group(kt, &after_ts[..key_len], kg, maxp, st)?;
         }
         return Ok(());
     }
@@ -363,4 +361,57 @@ fn every_canonical_and_heap_entry_decodes() {
     }
     assert!(st.errors.is_empty());
     assert!(st.hashed_keys > 1000);
+}
+
+/// Byte flips in real key groups give errors or values, never panics.
+#[test]
+fn corrupted_key_groups_fail_cleanly() {
+    let (streams, _) = keyed_streams();
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut tried = 0;
+    for s in streams.iter().step_by(7) {
+        let mut st = Stats::default();
+        let Ok(kind) = walk_stream(s, &mut st) else {
+            continue;
+        };
+        if kind == "meta" {
+            continue;
+        }
+        let name: Arc<str> = Arc::from("corrupt");
+        let mut d = DataInput::from_slice(&name, &s.bytes, 0);
+        let Ok(h) = read_keyed_header(&mut d) else {
+            continue;
+        };
+        let start = h.end as usize;
+        if start >= s.bytes.len() || h.compressed {
+            continue;
+        }
+        for _ in 0..20 {
+            let mut b = s.bytes.clone();
+            let i = start + (rnd() as usize) % (b.len() - start);
+            b[i] ^= 1 << (rnd() % 8);
+            let chunk = &b[start..];
+            let Layout::KeyGroups { offsets, .. } = &s.layout else {
+                continue;
+            };
+            let kg = offsets
+                .iter()
+                .find(|(_, o)| *o as usize == start)
+                .map_or(0, |(k, _)| *k);
+            if kind == "heap" {
+                let mut kd = DataInput::from_slice(&name, chunk, 0);
+                let _ = heap_key_group(&h, &mut kd, kg, s.max_parallelism, &mut st);
+            } else {
+                let _ = canonical_key_group(&h, chunk, kg, s.max_parallelism, &mut st);
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried > 100, "only {tried} corruptions tried");
 }

@@ -30,6 +30,10 @@ fn le_i32(b: &[u8], at: usize, what: &str) -> R<i32> {
 
 /// Decimal text of `unscaled / 10^scale`.
 pub(crate) fn decimal_string(unscaled: &str, scale: i32) -> String {
+    // Scales from the data can be anything; plain notation only for sane ones.
+    if !(-1000..=1000).contains(&scale) {
+        return format!("{unscaled}E{}", -(scale as i64));
+    }
     let (neg, digits) = match unscaled.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, unscaled),

@@ -192,6 +192,14 @@ impl<R: Read> Parser<'_, R> {
         Ok(self.handles.len() - 1)
     }
 
+    /// Fills a handle reserved earlier (a `TC_RESET` inside the object may have cleared the
+    /// table, in which case there is nothing to fill).
+    fn set_handle(&mut self, h: usize, v: Handle) {
+        if let Some(slot) = self.handles.get_mut(h) {
+            *slot = v;
+        }
+    }
+
     fn depth_check(&self, depth: usize) -> DecodeResult<()> {
         if depth > MAX_DEPTH {
             return Err(self.d.err(format!(
@@ -266,7 +274,7 @@ impl<R: Read> Parser<'_, R> {
                     class,
                     name: name.as_str().unwrap_or_default().to_string(),
                 };
-                self.handles[h] = Handle::Value(v.clone());
+                self.set_handle(h, Handle::Value(v.clone()));
                 Ok(v)
             }
             TC_ARRAY => {
@@ -283,7 +291,7 @@ impl<R: Read> Parser<'_, R> {
                     items.push(self.field_value(elem, depth + 1)?);
                 }
                 let v = JValue::Array { class, items };
-                self.handles[h] = Handle::Value(v.clone());
+                self.set_handle(h, Handle::Value(v.clone()));
                 Ok(v)
             }
             TC_OBJECT => self.object(depth),
@@ -371,7 +379,7 @@ impl<R: Read> Parser<'_, R> {
                     fields,
                     superclass,
                 });
-                self.handles[h] = Handle::Desc(desc.clone());
+                self.set_handle(h, Handle::Desc(desc.clone()));
                 Ok(Some(desc))
             }
             TC_PROXYCLASSDESC => {
@@ -394,7 +402,7 @@ impl<R: Read> Parser<'_, R> {
                     fields: Vec::new(),
                     superclass,
                 });
-                self.handles[h] = Handle::Desc(desc.clone());
+                self.set_handle(h, Handle::Desc(desc.clone()));
                 Ok(Some(desc))
             }
             other => Err(self.d.err_at(
@@ -464,7 +472,7 @@ impl<R: Read> Parser<'_, R> {
             fields,
             annotations,
         };
-        self.handles[h] = Handle::Value(v.clone());
+        self.set_handle(h, Handle::Value(v.clone()));
         Ok(v)
     }
 

@@ -578,12 +578,19 @@ pub(crate) fn tail_class_name(buf: &[u8]) -> Option<usize> {
         return None;
     }
     let n = buf.len();
-    let mut len = 8;
-    while len + 2 <= n && len < 1024 && is_class_char(buf[n - len - 1]) {
-        len += 1;
-        let start = n - len - 2;
-        let l = u16::from_be_bytes([buf[start], buf[start + 1]]) as usize;
-        if l == len && buf[start + 2].is_ascii_alphabetic() && buf[start + 2..].contains(&b'.') {
+    // grow the candidate name leftwards while it stays a class name
+    for len in 9..1024usize {
+        let Some(first) = n.checked_sub(len) else {
+            break;
+        };
+        if !buf.get(first).copied().is_some_and(is_class_char) {
+            break;
+        }
+        let Some(start) = first.checked_sub(2) else {
+            break;
+        };
+        let l = u16::from_be_bytes([buf[start], buf[first - 1]]) as usize;
+        if l == len && buf[first].is_ascii_alphabetic() && buf[first..].contains(&b'.') {
             return Some(start);
         }
     }

@@ -143,17 +143,14 @@ fn cannot_delimit<R: Read>(d: &DataInput<R>, class: &str) -> crate::io::DecodeEr
 fn count<R: Read>(d: &mut DataInput<R>, what: &str) -> DecodeResult<u64> {
     let at = d.pos();
     let n = d.i32(what)?;
-    // every element takes at least one byte, except zero-length ones; cap anyway
     if n < 0 {
         return Err(d.err_at(at, format!("{what}: a non-negative count, found {n}")));
     }
-    if let Some(rem) = d.remaining()
-        && n as u64 > rem.saturating_mul(8).max(1 << 20)
-    {
-        return Err(d.err_at(
-            at,
-            format!("{what}: a count within the remaining bytes, found {n}"),
-        ));
+    // Elements take at least a byte (zero-width ones are absurd in a collection), so a count
+    // far beyond the remaining bytes is corruption, not a reason to loop or allocate.
+    let cap = d.remaining().map_or(1 << 24, |rem| rem.max(1 << 16));
+    if n as u64 > cap {
+        return Err(d.err_at(at, format!("{what}: a count of at most {cap}, found {n}")));
     }
     Ok(n as u64)
 }
