@@ -19,8 +19,13 @@ use flink_inspect::metadata::KeyGroupsKind;
 use flink_inspect::types::{TypeInfo, Value, decode, key_hash_code, skip};
 use types_common::{KeyedStream, Layout, keyed_streams};
 
+/// One decoded entry: state name, key, namespace, value (`Null` where not applicable; for
+/// timers the value is the whole timer).
+type Decoded = (String, Value, Value, Value);
+
 #[derive(Default, Debug)]
 struct Stats {
+    decoded: Vec<Decoded>,
     entries: u64,
     hashed_keys: u64,
     undecodable: BTreeMap<String, u64>,
@@ -109,6 +114,8 @@ fn canonical_entry(
             .value_type()
             .ok_or("timer state without element serializer")?;
         let v = decode(t, &mut d).map_err(|e| e.to_string())?;
+        st.decoded
+            .push((s.name.clone(), Value::Null, Value::Null, v.clone()));
         if !d.rest().is_empty() || !value.is_empty() {
             return Err("timer entry not fully consumed or value not empty".into());
         }
@@ -124,7 +131,7 @@ fn canonical_entry(
     }
     let kt = &h.key_serializer.ty;
     let ns = s.namespace_type().ok_or("no namespace serializer")?;
-    decode(kt, &mut d).map_err(|e| e.to_string())?;
+    let key_value = decode(kt, &mut d).map_err(|e| e.to_string())?;
     let key_len = rest.len() - d.rest().len();
     check_key_group(kt, &rest[..key_len], kg, maxp, st)?;
     let ambiguous = kt.fixed_len().is_none() && ns.fixed_len().is_none();
@@ -132,7 +139,7 @@ fn canonical_entry(
         skip_var_int_bytes(&mut d, key_len as u64).map_err(|e| e.to_string())?;
     }
     let ns_start = d.rest().len();
-    decode(ns, &mut d).map_err(|e| e.to_string())?;
+    let ns_value = decode(ns, &mut d).map_err(|e| e.to_string())?;
     if ambiguous {
         let ns_len = ns_start - d.rest().len();
         skip_var_int_bytes(&mut d, ns_len as u64).map_err(|e| e.to_string())?;
@@ -162,7 +169,8 @@ fn canonical_entry(
             }
         }
         _ => {
-            decode_all(vt, value, "value")?;
+            let v = decode_all(vt, value, "value")?;
+            st.decoded.push((s.name.clone(), key_value, ns_value, v));
         }
     }
     if !d.rest().is_empty() {
@@ -215,6 +223,21 @@ fn canonical_key_group(
     Ok(())
 }
 
+/// Decodes, and checks that `skip` consumes the same number of bytes.
+fn decode_checking_skip(t: &TypeInfo, d: &mut DataInput<&[u8]>) -> Result<Value, String> {
+    let before = d.rest();
+    let name: Arc<str> = Arc::from("probe");
+    let mut probe = DataInput::from_slice(&name, before, 0);
+    let skipped = skip(t, &mut probe).map(|_| before.len() - probe.rest().len());
+    let v = decode(t, d).map_err(|x| x.to_string())?;
+    let used = before.len() - d.rest().len();
+    match skipped {
+        Ok(n) if n == used => Ok(v),
+        Ok(n) => Err(format!("skip consumed {n} bytes, decode {used}")),
+        Err(x) => Err(format!("skip failed where decode worked: {x}")),
+    }
+}
+
 /// Walks one heap-checkpoint key group `[start, end)`.
 fn heap_key_group(
     h: &KeyedHeader,
@@ -237,6 +260,8 @@ fn heap_key_group(
             if s.kind == StateKind::PriorityQueue {
                 let t = s.value_type().ok_or("no element serializer")?;
                 let v = decode(t, d).map_err(e)?;
+                st.decoded
+                    .push((s.name.clone(), Value::Null, Value::Null, v.clone()));
                 if let (TypeInfo::Timer { key: kt, .. }, Value::Struct(f)) = (t, &v)
                     && let Some((_, kv)) = f.iter().find(|(n, _)| n == "key")
                     && let Some(hc) = flink_inspect::types::value_hash_code(kt, kv)
@@ -249,7 +274,7 @@ fn heap_key_group(
                 continue;
             }
             let ns = s.namespace_type().ok_or("no namespace serializer")?;
-            skip(ns, d).map_err(e)?;
+            let ns_value = decode_checking_skip(ns, d)?;
             let kt = &h.key_serializer.ty;
             let key = decode(kt, d).map_err(e)?;
             if let Some(hc) = flink_inspect::types::value_hash_code(kt, &key) {
@@ -259,7 +284,8 @@ fn heap_key_group(
                 }
             }
             let vt = s.value_type().ok_or("no value serializer")?;
-            decode(vt, d).map_err(|x| format!("state '{}': {x}", s.name))?;
+            let v = decode_checking_skip(vt, d).map_err(|x| format!("state '{}': {x}", s.name))?;
+            st.decoded.push((s.name.clone(), key, ns_value, v));
         }
     }
     Ok(())
@@ -414,4 +440,63 @@ fn corrupted_key_groups_fail_cleanly() {
         }
     }
     assert!(tried > 100, "only {tried} corruptions tried");
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    match v {
+        Value::Struct(f) => f.iter().find(|(n, _)| n == name).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// `StatefulJobSnapshotMigrationITCase` (Flink's `flink-tests`) feeds `Tuple2(i, i)` for
+/// i in 0..4 into operators keyed by `Tuple1(f0)`: the flat map stores `state-name = f1` under
+/// VoidNamespace, the timely operator stores it under namespace `f0` and registers event- and
+/// processing-time timers with namespace `f0`. So in every `new-stateful-udf-migration-itcase`
+/// snapshot (canonical and heap, 1.10-2.x): value == key == namespace (when Long), timer
+/// namespace == timer key, and the keys are exactly 0..4.
+#[test]
+fn udf_migration_values_match_the_test_job() {
+    let (streams, _) = keyed_streams();
+    let mut checked = 0;
+    let mut keys = std::collections::BTreeSet::new();
+    for s in streams
+        .iter()
+        .filter(|s| s.desc.contains("/new-stateful-udf-migration-itcase-"))
+    {
+        let mut st = Stats::default();
+        walk_stream(s, &mut st).unwrap_or_else(|e| panic!("{}: {e}", s.desc));
+        for (state, key, ns, value) in &st.decoded {
+            if state.starts_with("_timer_state/") {
+                let k = field(value, "key").and_then(|k| field(k, "f0")).cloned();
+                assert_eq!(
+                    k.as_ref(),
+                    field(value, "namespace"),
+                    "{}: timer {value:?}",
+                    s.desc
+                );
+                keys.insert(format!("{k:?}"));
+            } else {
+                assert_eq!(state, "state-name");
+                let k = field(key, "f0").cloned().unwrap_or(Value::Null);
+                assert_eq!(&k, value, "{}: key {key:?} value {value:?}", s.desc);
+                assert!(
+                    matches!(ns, Value::Null) || *ns == k,
+                    "{}: namespace {ns:?}",
+                    s.desc
+                );
+                keys.insert(format!("{:?}", Some(k)));
+            }
+            checked += 1;
+        }
+    }
+    if checked == 0 {
+        return;
+    }
+    let want: std::collections::BTreeSet<String> = (0..4)
+        .map(|i| format!("{:?}", Some(Value::Int(i))))
+        .collect();
+    assert_eq!(keys, want);
+    assert!(checked > 500, "only {checked} entries checked");
+    eprintln!("{checked} udf-migration entries match the test job");
 }
