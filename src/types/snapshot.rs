@@ -261,6 +261,11 @@ fn read_with_class<R: Read>(
                 },
             }
         }
+        "org.apache.flink.runtime.state.ttl.TtlAwareSerializerSnapshot" => {
+            // bool isTtlEnabled + the wrapped snapshot, whose serializer writes the values
+            d.bool("TTL-aware flag")?;
+            return read_nested_at(d, depth + 1);
+        }
         "org.apache.flink.table.runtime.typeutils.SortedMapSerializerSnapshot" => {
             read_java_object(d, "sorted map comparator")?;
             match read_delegate(d, depth)? {
@@ -366,6 +371,9 @@ fn read_composite<R: Read>(
         | "TimerSerializerSnapshot"
         | "StreamElementSerializer$StreamElementSerializerSnapshot"
         | "LockableTypeSerializerSnapshot"
+        | "JavaEitherSerializerSnapshot"
+        | "ListViewSerializerSnapshot"
+        | "MapViewSerializerSnapshot"
         | "RawValueDataSerializer$RawValueDataSerializerSnapshot" => Outer::None,
         "GenericArraySerializerSnapshot" | "TupleSerializerSnapshot" => {
             Outer::Utf(d.utf("composite outer class name")?)
@@ -451,6 +459,22 @@ fn read_composite<R: Read>(
             TypeInfo::Nullable {
                 inner: one(&mut children),
                 padding: p.max(0) as u32,
+            }
+        }
+        ("JavaEitherSerializerSnapshot", _) if n == 2 => {
+            let right = one(&mut children);
+            TypeInfo::Either {
+                left: one(&mut children),
+                right,
+            }
+        }
+        // The views serialize exactly as their list / map.
+        ("ListViewSerializerSnapshot" | "MapViewSerializerSnapshot", _) if n == 1 => {
+            *one(&mut children)
+        }
+        ("RawValueDataSerializer$RawValueDataSerializerSnapshot", _) if n == 1 => {
+            TypeInfo::RawValue {
+                inner: one(&mut children),
             }
         }
         ("StreamElementSerializer$StreamElementSerializerSnapshot", _) if n == 1 => {
@@ -900,6 +924,23 @@ mod tests {
             t.to_string(),
             "Pojo com.acme.Order{color: Enum Color{RED, GREEN}, id: Long}"
         );
+    }
+
+    #[test]
+    fn ttl_aware_wrapper_is_transparent_and_either_is_read() {
+        let either = composite(
+            "org.apache.flink.api.java.typeutils.runtime.JavaEitherSerializerSnapshot",
+            1,
+            &[],
+            &[simple_snap(LONG), simple_snap(STR)],
+        );
+        let mut b = utf("org.apache.flink.runtime.state.ttl.TtlAwareSerializerSnapshot");
+        b.extend(1i32.to_be_bytes());
+        b.push(0);
+        b.extend(either);
+        let (t, rest) = parse(&b);
+        assert_eq!(rest, 0);
+        assert_eq!(t.to_string(), "Either<Long, String>");
     }
 
     #[test]

@@ -210,6 +210,15 @@ pub enum TypeInfo {
         #[serde(skip)]
         parsed: Option<std::sync::Arc<super::avro::AvroSchema>>,
     },
+    /// `EitherSerializer`: `bool isLeft`, then the left or right value.
+    Either {
+        left: Box<TypeInfo>,
+        right: Box<TypeInfo>,
+    },
+    /// Table `RawValueDataSerializer`: `i32` length + the inner serializer's bytes.
+    RawValue {
+        inner: Box<TypeInfo>,
+    },
     /// `StreamElementSerializer` (buffered records of e.g. async I/O operators).
     StreamElement {
         inner: Box<TypeInfo>,
@@ -478,6 +487,8 @@ impl fmt::Display for TypeInfo {
             },
             TypeInfo::Kryo { class } => write!(f, "Kryo {class}"),
             TypeInfo::StreamElement { inner } => write!(f, "StreamElement<{inner}>"),
+            TypeInfo::Either { left, right } => write!(f, "Either<{left}, {right}>"),
+            TypeInfo::RawValue { inner } => write!(f, "Raw<{inner}>"),
             TypeInfo::External { inner } => write!(f, "External<{inner}>"),
             TypeInfo::LinkedList { elem, .. } => write!(f, "LinkedList<{elem}>"),
             TypeInfo::SqlData { ty } => write!(f, "{ty}"),

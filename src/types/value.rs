@@ -593,6 +593,25 @@ fn decode_at<R: Read>(t: &TypeInfo, d: &mut DataInput<R>, depth: usize) -> Decod
             ));
         }
         TypeInfo::StreamElement { inner } => stream_element(inner, d, depth)?,
+        TypeInfo::Either { left, right } => {
+            if d.bool("either isLeft")? {
+                Value::Struct(vec![("left".into(), decode_at(left, d, depth)?)])
+            } else {
+                Value::Struct(vec![("right".into(), decode_at(right, d, depth)?)])
+            }
+        }
+        TypeInfo::RawValue { inner } => {
+            let at = d.pos() + 4;
+            let bytes = d.int_len_bytes("raw value")?;
+            let mut inner_d = DataInput::from_slice(d.file(), &bytes, at);
+            match decode_at(inner, &mut inner_d, depth) {
+                Ok(v) if inner_d.rest().is_empty() => v,
+                _ => Value::Opaque {
+                    class: inner.to_string(),
+                    bytes,
+                },
+            }
+        }
         TypeInfo::Kryo { class } => return Err(cannot_delimit(d, class)),
         TypeInfo::Composite { class, .. } => return Err(cannot_delimit(d, class)),
         TypeInfo::Opaque { class_name, .. } => return Err(cannot_delimit(d, class_name)),
