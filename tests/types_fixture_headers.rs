@@ -40,6 +40,14 @@ fn every_keyed_header_parses_and_ends_at_first_key_group() {
             }
         };
         states += h.states.len();
+        for st in &h.states {
+            if let StateKind::Other(t) = &st.kind {
+                errors.push(format!(
+                    "{}: state '{}' of unknown kind '{t}'",
+                    s.desc, st.name
+                ));
+            }
+        }
         let expected_end = match &s.layout {
             Layout::Meta => {
                 n_meta += 1;
@@ -124,6 +132,7 @@ fn udf_migration_fixture_types() {
                 _ => {
                     assert_eq!(st.name, "state-name");
                     assert_eq!(st.state_type(), Some("VALUE"));
+                    assert_eq!(st.kind, StateKind::Value);
                     assert_eq!(st.value_type().unwrap().to_string(), "Long");
                     seen_value_state = true;
                 }

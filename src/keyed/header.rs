@@ -12,7 +12,7 @@ use crate::types::{Parsed, TypeInfo, read_serializer_snapshot};
 
 /// `BackendStateType`, written as its Java enum ordinal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum StateKind {
+pub enum BackendType {
     KeyValue,
     Operator,
     Broadcast,
@@ -22,16 +22,66 @@ pub enum StateKind {
     KeyValueV2,
 }
 
-impl StateKind {
-    fn from_ordinal(o: i32) -> Option<StateKind> {
+impl BackendType {
+    fn from_ordinal(o: i32) -> Option<BackendType> {
         Some(match o {
-            0 => StateKind::KeyValue,
-            1 => StateKind::Operator,
-            2 => StateKind::Broadcast,
-            3 => StateKind::PriorityQueue,
-            4 => StateKind::KeyValueV2,
+            0 => BackendType::KeyValue,
+            1 => BackendType::Operator,
+            2 => BackendType::Broadcast,
+            3 => BackendType::PriorityQueue,
+            4 => BackendType::KeyValueV2,
             _ => return None,
         })
+    }
+}
+
+/// What kind of state this is, from the backend type and the `KEYED_STATE_TYPE` /
+/// `OPERATOR_STATE_DISTRIBUTION_MODE` options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StateKind {
+    Value,
+    List,
+    Map,
+    Reducing,
+    Aggregating,
+    Folding,
+    /// Timers (and other priority-queue state).
+    PriorityQueue,
+    /// Operator list state (`SPLIT_DISTRIBUTE`) or union list state (`UNION`).
+    OperatorList {
+        union: bool,
+    },
+    Broadcast,
+    /// A keyed state whose type option is missing, `UNKNOWN`, or a name this reader does not
+    /// know (kept verbatim).
+    Other(String),
+}
+
+impl StateKind {
+    fn derive(backend: BackendType, options: &[(String, String)]) -> StateKind {
+        let opt = |k: &str| {
+            options
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+        };
+        match backend {
+            BackendType::PriorityQueue => StateKind::PriorityQueue,
+            BackendType::Broadcast => StateKind::Broadcast,
+            BackendType::Operator => StateKind::OperatorList {
+                union: opt("OPERATOR_STATE_DISTRIBUTION_MODE") == Some("UNION"),
+            },
+            BackendType::KeyValue | BackendType::KeyValueV2 => match opt("KEYED_STATE_TYPE") {
+                Some("VALUE") => StateKind::Value,
+                Some("LIST") => StateKind::List,
+                Some("MAP") => StateKind::Map,
+                Some("REDUCING") => StateKind::Reducing,
+                Some("AGGREGATING") => StateKind::Aggregating,
+                Some("FOLDING") => StateKind::Folding,
+                other => StateKind::Other(other.unwrap_or("").to_string()),
+            },
+        }
     }
 }
 
@@ -50,6 +100,9 @@ pub struct SerializerEntry {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StateMetaInfo {
     pub name: String,
+    /// The backend state type as written.
+    pub backend: BackendType,
+    /// The state's kind, derived from `backend` and the options.
     pub kind: StateKind,
     /// Options in file order (`KEYED_STATE_TYPE`, `OPERATOR_STATE_DISTRIBUTION_MODE`).
     pub options: Vec<(String, String)>,
@@ -186,7 +239,7 @@ pub fn read_state_meta_info<R: Read>(
     let name = d.utf("state name")?;
     let k_at = d.pos();
     let ord = d.i32("backend state type")?;
-    let kind = StateKind::from_ordinal(ord).ok_or_else(|| {
+    let backend = BackendType::from_ordinal(ord).ok_or_else(|| {
         d.err_at(
             k_at,
             format!("a backend state type ordinal 0..4, found {ord}"),
@@ -233,7 +286,8 @@ pub fn read_state_meta_info<R: Read>(
     }
     Ok(StateMetaInfo {
         name,
-        kind,
+        backend,
+        kind: StateKind::derive(backend, &options),
         options,
         serializers,
     })
@@ -408,7 +462,8 @@ mod tests {
         assert_eq!(h.states.len(), 1);
         let s = &h.states[0];
         assert_eq!(s.name, "count");
-        assert_eq!(s.kind, StateKind::KeyValue);
+        assert_eq!(s.backend, BackendType::KeyValue);
+        assert_eq!(s.kind, StateKind::Value);
         assert_eq!(s.state_type(), Some("VALUE"));
         assert_eq!(s.value_type().unwrap().to_string(), "Long");
         assert_eq!(s.namespace_type(), Some(&TypeInfo::VoidNamespace));
