@@ -16,4 +16,4 @@ pub use java_hash::{key_hash_code, value_hash_code};
 pub use java_ser::{JValue, read_java_object};
 pub use snapshot::{MAX_SCAN, Parsed, read_nested_snapshot, read_serializer_snapshot};
 pub use tree::{ArrayElem, PojoField, Prim, SqlKind, SqlType, TypeInfo};
-pub use value::{Value, decode, skip};
+pub use value::{Value, decode, decode_bytes, skip};

@@ -339,6 +339,36 @@ pub fn decode<R: Read>(t: &TypeInfo, d: &mut DataInput<R>) -> DecodeResult<Value
     decode_at(t, d, 0)
 }
 
+/// Decodes a value whose bytes are already delimited (canonical and RocksDB entries carry
+/// lengths). All bytes must be used. Types without a decoder (Kryo, opaque and unknown
+/// composite serializers) give `Value::Opaque` with the bytes instead of an error.
+pub fn decode_bytes(
+    t: &TypeInfo,
+    file: &std::sync::Arc<str>,
+    bytes: &[u8],
+    base: u64,
+) -> DecodeResult<Value> {
+    let opaque = |class: &str| Value::Opaque {
+        class: class.to_string(),
+        bytes: bytes.to_vec(),
+    };
+    match t {
+        TypeInfo::Kryo { class } => return Ok(opaque(class)),
+        TypeInfo::Opaque { class_name, .. } => return Ok(opaque(class_name)),
+        TypeInfo::Composite { class, .. } => return Ok(opaque(class)),
+        _ => {}
+    }
+    let mut d = DataInput::from_slice(file, bytes, base);
+    let v = decode(t, &mut d)?;
+    if !d.rest().is_empty() {
+        return Err(d.err(format!(
+            "the end of a {t} value ({} bytes left over)",
+            d.rest().len()
+        )));
+    }
+    Ok(v)
+}
+
 /// Consumes one value of type `t` without keeping it (same byte rules as [`decode`]).
 pub fn skip<R: Read>(t: &TypeInfo, d: &mut DataInput<R>) -> DecodeResult<()> {
     if let Some(n) = t.fixed_len()
@@ -848,6 +878,19 @@ mod tests {
             "{e}"
         );
         assert_eq!(format_timestamp(1_500, 250), "1970-01-01T00:00:01.50000025");
+        let n: Arc<str> = Arc::from("t");
+        let kryo = TypeInfo::Kryo {
+            class: "com.acme.X".into(),
+        };
+        assert_eq!(
+            decode_bytes(&kryo, &n, &[1, 2], 0).unwrap(),
+            Value::Opaque {
+                class: "com.acme.X".into(),
+                bytes: vec![1, 2]
+            }
+        );
+        let e = decode_bytes(&long(), &n, &[0; 9], 100).unwrap_err();
+        assert_eq!(e.offset, 108);
         assert_eq!(format_date(-1), "1969-12-31");
     }
 }
