@@ -87,6 +87,18 @@ pub enum StreamHandle {
 }
 
 impl StreamHandle {
+    /// The tag this handle is stored with.
+    pub fn tag(&self) -> u8 {
+        match self {
+            StreamHandle::Inline { .. } => 1,
+            StreamHandle::File { .. } => 2,
+            StreamHandle::KeyGroups(_) => 3,
+            StreamHandle::Relative { .. } => 6,
+            StreamHandle::Segment { .. } => 15,
+            StreamHandle::EmptySegment => 16,
+        }
+    }
+
     /// Bytes of state this handle holds (Flink's `getStateSize`).
     pub fn state_size(&self) -> u64 {
         match self {

@@ -39,14 +39,14 @@ const SC_BLOCK_DATA: u8 = 0x08;
 pub struct FieldDesc {
     /// `B C D F I J S Z` for primitives, `L` object, `[` array.
     pub typecode: u8,
-    pub name: String,
+    pub name: Rc<str>,
     /// JVM type signature of object fields, e.g. `Ljava/lang/String;`.
-    pub signature: Option<String>,
+    pub signature: Option<Rc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassDesc {
-    pub name: String,
+    pub name: Rc<str>,
     pub suid: i64,
     pub flags: u8,
     pub fields: Vec<FieldDesc>,
@@ -65,17 +65,17 @@ pub enum JavaValue {
     Long(i64),
     Float(f32),
     Double(f64),
-    String(String),
+    String(Rc<str>),
     Enum {
-        class: String,
-        constant: String,
+        class: Rc<str>,
+        constant: Rc<str>,
     },
-    Object(JavaObject),
+    Object(Rc<JavaObject>),
     Array {
-        class: String,
-        elements: Vec<JavaValue>,
+        class: Rc<str>,
+        elements: Rc<[JavaValue]>,
     },
-    Class(String),
+    Class(Rc<str>),
     BlockData(Vec<u8>),
     /// A back reference to an object still being read (a cycle); the handle number.
     Cycle(u32),
@@ -84,9 +84,9 @@ pub enum JavaValue {
 /// An object: its class name and its field values, superclass fields first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JavaObject {
-    pub class: String,
+    pub class: Rc<str>,
     /// `(declaring class, field name, value)`.
-    pub fields: Vec<(String, String, JavaValue)>,
+    pub fields: Vec<(Rc<str>, Rc<str>, JavaValue)>,
     /// Data a custom `writeObject`/`writeExternal` wrote after the fields.
     pub annotations: Vec<JavaValue>,
 }
@@ -97,7 +97,7 @@ impl JavaObject {
         self.fields
             .iter()
             .rev()
-            .find(|(_, n, _)| n == name)
+            .find(|(_, n, _)| &**n == name)
             .map(|(_, _, v)| v)
     }
 }
@@ -174,8 +174,8 @@ impl<R: Read> Parser<'_, R> {
             TC_NULL => Ok(JavaValue::Null),
             TC_REFERENCE => self.reference(at),
             TC_STRING => {
-                let s = self.input.utf("Java string")?;
-                self.new_handle(Handle::Value(Some(JavaValue::String(s.clone()))));
+                let s: Rc<str> = Rc::from(self.input.utf("Java string")?);
+                self.new_handle(Handle::Value(Some(JavaValue::String(Rc::clone(&s)))));
                 Ok(JavaValue::String(s))
             }
             TC_LONGSTRING => {
@@ -187,7 +187,8 @@ impl<R: Read> Parser<'_, R> {
                     self.input
                         .err_at(lat + 8 + i as u64, "Java long string: modified UTF-8")
                 })?;
-                self.new_handle(Handle::Value(Some(JavaValue::String(s.clone()))));
+                let s: Rc<str> = Rc::from(s);
+                self.new_handle(Handle::Value(Some(JavaValue::String(Rc::clone(&s)))));
                 Ok(JavaValue::String(s))
             }
             TC_ENUM => {
@@ -220,7 +221,7 @@ impl<R: Read> Parser<'_, R> {
             TC_CLASSDESC | TC_PROXYCLASSDESC => {
                 // A bare class descriptor as content (legal in annotations).
                 let c = self.class_desc_after(tc, at)?;
-                Ok(JavaValue::Class(c.map_or_else(String::new, |c| c.name.clone())))
+                Ok(JavaValue::Class(c.map_or_else(|| Rc::from(""), |c| c.name.clone())))
             }
             TC_BLOCKDATA => {
                 let len = self.input.u8("block data length")?;
@@ -312,7 +313,7 @@ impl<R: Read> Parser<'_, R> {
     }
 
     fn new_class_desc(&mut self) -> DecodeResult<Rc<ClassDesc>> {
-        let name = self.input.utf("class name")?;
+        let name: Rc<str> = Rc::from(self.input.utf("class name")?);
         let suid = self.input.i64("serialVersionUID")?;
         // The handle is assigned before the fields are read.
         let h = self.new_handle(Handle::Value(None));
@@ -331,7 +332,7 @@ impl<R: Read> Parser<'_, R> {
         for _ in 0..n {
             let tat = self.input.pos();
             let typecode = self.input.u8("field type code")?;
-            let fname = self.input.utf("field name")?;
+            let fname: Rc<str> = Rc::from(self.input.utf("field name")?);
             let signature = match typecode {
                 b'B' | b'C' | b'D' | b'F' | b'I' | b'J' | b'S' | b'Z' => None,
                 b'L' | b'[' => match self.content()? {
@@ -378,7 +379,7 @@ impl<R: Read> Parser<'_, R> {
         self.skip_annotation()?;
         let superclass = self.class_desc()?;
         let desc = Rc::new(ClassDesc {
-            name: format!("proxy[{}]", names.join(", ")),
+            name: Rc::from(format!("proxy[{}]", names.join(", "))),
             suid: 0,
             flags: SC_SERIALIZABLE,
             fields: Vec::new(),
@@ -450,7 +451,7 @@ impl<R: Read> Parser<'_, R> {
                 obj.annotations.extend(self.annotation()?);
             }
         }
-        let v = JavaValue::Object(obj);
+        let v = JavaValue::Object(Rc::new(obj));
         self.set_handle(h, Handle::Value(Some(v.clone())));
         Ok(v)
     }
@@ -493,9 +494,142 @@ impl<R: Read> Parser<'_, R> {
         }
         let v = JavaValue::Array {
             class: class.name.clone(),
-            elements,
+            elements: Rc::from(elements),
         };
         self.set_handle(h, Handle::Value(Some(v.clone())));
         Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn utf(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+
+    /// An object of a class with a custom `writeObject` (flags 0x03): an int, a string and an
+    /// int array field, then block data and a back reference in its annotation; built by hand
+    /// from the grammar in the Java Object Serialization Specification, chapter 6.
+    fn custom_object_stream() -> Vec<u8> {
+        let mut b = vec![0xac, 0xed, 0, 5, TC_OBJECT, TC_CLASSDESC];
+        utf(&mut b, "T"); // handle 0
+        b.extend_from_slice(&8i64.to_be_bytes());
+        b.extend_from_slice(&[SC_WRITE_METHOD | SC_SERIALIZABLE, 0, 3]);
+        b.push(b'I');
+        utf(&mut b, "n");
+        b.push(b'L');
+        utf(&mut b, "s");
+        b.push(TC_STRING);
+        utf(&mut b, "Ljava/lang/String;"); // handle 1
+        b.push(b'[');
+        utf(&mut b, "a");
+        b.push(TC_STRING);
+        utf(&mut b, "[I"); // handle 2
+        b.extend_from_slice(&[TC_ENDBLOCKDATA, TC_NULL]); // object: handle 3
+        b.extend_from_slice(&5i32.to_be_bytes());
+        b.push(TC_STRING);
+        utf(&mut b, "hi"); // handle 4
+        b.extend_from_slice(&[TC_ARRAY, TC_CLASSDESC]);
+        utf(&mut b, "[I"); // handle 5; array handle 6
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&[SC_SERIALIZABLE, 0, 0, TC_ENDBLOCKDATA, TC_NULL]);
+        b.extend_from_slice(&2i32.to_be_bytes());
+        b.extend_from_slice(&1i32.to_be_bytes());
+        b.extend_from_slice(&(-2i32).to_be_bytes());
+        b.extend_from_slice(&[TC_BLOCKDATA, 3, 1, 2, 3]);
+        b.extend_from_slice(&[TC_REFERENCE, 0, 0x7e, 0, 4, TC_ENDBLOCKDATA]);
+        b
+    }
+
+    #[test]
+    fn reads_fields_arrays_annotations_and_references() {
+        let b = custom_object_stream();
+        let name: Arc<str> = Arc::from("t");
+        let mut input = DataInput::from_slice(&name, &b, 0);
+        let JavaValue::Object(o) = read_stream(&mut input).unwrap() else {
+            panic!()
+        };
+        assert!(input.rest().is_empty());
+        assert_eq!(&*o.class, "T");
+        assert_eq!(o.field("n"), Some(&JavaValue::Int(5)));
+        assert_eq!(o.field("s"), Some(&JavaValue::String("hi".into())));
+        assert_eq!(
+            o.field("a"),
+            Some(&JavaValue::Array {
+                class: "[I".into(),
+                elements: Rc::from(vec![JavaValue::Int(1), JavaValue::Int(-2)]),
+            })
+        );
+        assert_eq!(
+            o.annotations,
+            [
+                JavaValue::BlockData(vec![1, 2, 3]),
+                JavaValue::String("hi".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn every_truncation_and_bad_reference_is_an_error() {
+        let b = custom_object_stream();
+        let name: Arc<str> = Arc::from("t");
+        for cut in 0..b.len() {
+            let mut input = DataInput::from_slice(&name, &b[..cut], 0);
+            let e = read_stream(&mut input).unwrap_err();
+            assert!(e.offset <= cut as u64);
+        }
+        let mut bad = b.clone();
+        let n = bad.len();
+        bad[n - 2] = 9; // reference handle 0x7e0009: not read yet
+        let mut input = DataInput::from_slice(&name, &bad, 0);
+        let e = read_stream(&mut input).unwrap_err();
+        assert_eq!(e.offset, n as u64 - 6);
+        assert!(e.expected.contains("0x7e0009"), "{e}");
+    }
+
+    /// 40 arrays, each holding 8 references to the previous one: copying referenced values
+    /// instead of sharing them would need 8^39 elements.
+    #[test]
+    fn shared_references_are_not_copied() {
+        let mut b = vec![0xac, 0xed, 0, 5, TC_ARRAY, TC_CLASSDESC];
+        utf(&mut b, "[Ljava.lang.Object;"); // handle 0
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&[SC_SERIALIZABLE, 0, 0, TC_ENDBLOCKDATA, TC_NULL]);
+        b.extend_from_slice(&40i32.to_be_bytes()); // root: handle 1
+        b.extend_from_slice(&[TC_ARRAY, TC_REFERENCE, 0, 0x7e, 0, 0]); // A0: handle 2
+        b.extend_from_slice(&1i32.to_be_bytes());
+        b.push(TC_NULL);
+        for level in 1..40u32 {
+            b.extend_from_slice(&[TC_ARRAY, TC_REFERENCE, 0, 0x7e, 0, 0]);
+            b.extend_from_slice(&8i32.to_be_bytes());
+            for _ in 0..8 {
+                b.push(TC_REFERENCE);
+                b.extend_from_slice(&(0x7e_0000 + 1 + level).to_be_bytes());
+            }
+        }
+        let name: Arc<str> = Arc::from("t");
+        let mut input = DataInput::from_slice(&name, &b, 0);
+        let JavaValue::Array { elements, .. } = read_stream(&mut input).unwrap() else {
+            panic!()
+        };
+        assert_eq!(elements.len(), 40);
+        assert!(input.rest().is_empty());
+    }
+
+    #[test]
+    fn huge_array_length_is_refused_before_allocating() {
+        let mut b = vec![0xac, 0xed, 0, 5, TC_ARRAY, TC_CLASSDESC];
+        utf(&mut b, "[J");
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&[SC_SERIALIZABLE, 0, 0, TC_ENDBLOCKDATA, TC_NULL]);
+        b.extend_from_slice(&i32::MAX.to_be_bytes());
+        let name: Arc<str> = Arc::from("t");
+        let mut input = DataInput::from_slice(&name, &b, 0);
+        let e = read_stream(&mut input).unwrap_err();
+        assert!(e.expected.contains("array length"), "{e}");
     }
 }

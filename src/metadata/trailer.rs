@@ -77,7 +77,7 @@ pub(crate) fn read_properties<R: Read>(
             return Err(input.err_at(at, "a serialized CheckpointProperties object"));
         }
     };
-    if obj.class != PROPERTIES_CLASS {
+    if &*obj.class != PROPERTIES_CLASS {
         return Err(input.err_at(
             at,
             format!(
@@ -98,14 +98,14 @@ fn flag(o: &JavaObject, name: &str) -> Option<bool> {
 
 fn string(o: &JavaObject, name: &str) -> Option<String> {
     match o.field(name) {
-        Some(JavaValue::String(s)) => Some(s.clone()),
+        Some(JavaValue::String(s)) => Some(s.to_string()),
         _ => None,
     }
 }
 
 fn enum_constant(o: &JavaObject, name: &str) -> Option<String> {
     match o.field(name) {
-        Some(JavaValue::Enum { constant, .. }) => Some(constant.clone()),
+        Some(JavaValue::Enum { constant, .. }) => Some(constant.to_string()),
         _ => None,
     }
 }
@@ -124,12 +124,12 @@ fn interpret(obj: &JavaObject) -> CheckpointProperties {
         discard_failed: flag(obj, "discardFailed"),
         discard_suspended: flag(obj, "discardSuspended"),
         unclaimed: flag(obj, "unclaimed"),
-        raw_class_name: obj.class.clone(),
+        raw_class_name: obj.class.to_string(),
         type_class_name: None,
     };
     match obj.field("checkpointType") {
         Some(JavaValue::Object(t)) => {
-            p.type_class_name = Some(t.class.clone());
+            p.type_class_name = Some(t.class.to_string());
             p.type_name = string(t, "name");
             if t.class.ends_with(".SavepointType") {
                 p.format = match enum_constant(t, "formatType").as_deref() {
@@ -153,9 +153,9 @@ fn interpret(obj: &JavaObject) -> CheckpointProperties {
         }
         // Flink 1.13-1.15 had an enum CheckpointType; kept for robustness.
         Some(JavaValue::Enum { class, constant }) => {
-            p.type_class_name = Some(class.clone());
-            p.type_name = Some(constant.clone());
-            p.kind = match constant.as_str() {
+            p.type_class_name = Some(class.to_string());
+            p.type_name = Some(constant.to_string());
+            p.kind = match &**constant {
                 "CHECKPOINT" => SnapshotKind::Checkpoint,
                 "FULL_CHECKPOINT" => SnapshotKind::FullCheckpoint,
                 "SAVEPOINT" => SnapshotKind::Savepoint,

@@ -31,7 +31,8 @@ impl<R: Read> Reader<R> {
             Direction::Input => "number of input channel handles",
             Direction::Output => "number of result subpartition handles",
         };
-        let n = self.count(21, what)?;
+        // Smallest handle: a V6 merged one with a null delegate and an empty blob (1+4+8+1+4).
+        let n = self.count(18, what)?;
         let mut out = Self::vec_for(n);
         for i in 0..n {
             let h = if self.version >= 6 {

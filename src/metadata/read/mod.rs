@@ -1,7 +1,9 @@
 //! Decoding of `_metadata`: the header and body driver here, handles in `handles`/`channels`,
-//! the per-version operator layouts in `v2` (Flink 1.3-1.10) and `v3` (versions 3-6).
+//! the per-version operator layouts in `v2` (Flink 1.3-1.10) and `v3` (versions 3-6), the
+//! fields they share in `common`.
 
 mod channels;
+mod common;
 mod handles;
 mod v2;
 mod v3;
@@ -138,8 +140,9 @@ pub(crate) fn read_snapshot<R: Read>(input: DataInput<R>) -> DecodeResult<Snapsh
                 .map_err(|e| e.with_context(format!("master state {i}")))?,
         );
     }
-    // The smallest operator (V2) is 16 + 4 + 4 + 4 + 4 bytes.
-    let n = r.count(32, "number of operator states")?;
+    // The smallest operator is a fully finished V3/V4 one: id, parallelism, max parallelism,
+    // a null coordinator tag and the subtask count (16 + 4 + 4 + 1 + 4 bytes).
+    let n = r.count(29, "number of operator states")?;
     let mut operators = Reader::<R>::vec_for(n);
     for i in 0..n {
         let op = if version == 2 {

@@ -7,18 +7,7 @@ use crate::io::DecodeResult;
 use crate::metadata::model::OperatorState;
 
 use super::Reader;
-use super::v3::{operator_label, read_subtask};
-
-/// OperatorID (two big-endian longs: exactly the 16 id bytes), parallelism, max parallelism.
-pub(crate) fn read_id_and_parallelism<R: Read>(
-    r: &mut Reader<R>,
-) -> DecodeResult<([u8; 16], i32, i32)> {
-    let mut id = [0u8; 16];
-    r.input.read_exact_into(&mut id, "operator id")?;
-    let parallelism = r.input.i32("parallelism")?;
-    let max_parallelism = r.input.i32("max parallelism")?;
-    Ok((id, parallelism, max_parallelism))
-}
+use super::common::{operator_label, read_id_and_parallelism, read_subtask};
 
 pub(crate) fn read_operator<R: Read>(
     r: &mut Reader<R>,

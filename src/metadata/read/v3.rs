@@ -8,7 +8,7 @@ use crate::metadata::handles::StreamHandle;
 use crate::metadata::model::{OperatorState, Slot, SubtaskState};
 
 use super::Reader;
-use super::channels::Direction;
+use super::common::{operator_label, read_id_and_parallelism, read_subtask};
 
 pub(crate) fn read_operator<R: Read>(
     r: &mut Reader<R>,
@@ -27,8 +27,8 @@ pub(crate) fn read_operator<R: Read>(
     } else {
         (None, None)
     };
-    let (id, parallelism, max_parallelism) = super::v2::read_id_and_parallelism(r)
-        .map_err(|e| e.with_context(format!("operator {index}")))?;
+    let (id, parallelism, max_parallelism) =
+        read_id_and_parallelism(r).map_err(|e| e.with_context(format!("operator {index}")))?;
     let label = operator_label(index, &id, uid.as_deref());
     let with = |e: DecodeError| e.with_context(label.clone());
 
@@ -90,40 +90,4 @@ pub(crate) fn read_operator<R: Read>(
 
 fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
-}
-
-pub(crate) fn operator_label(index: usize, id: &[u8; 16], uid: Option<&str>) -> String {
-    match uid {
-        Some(u) => format!("operator {index} (id {}, uid {u:?})", crate::hash::hex(id)),
-        None => format!("operator {index} (id {})", crate::hash::hex(id)),
-    }
-}
-
-/// The subtask fields shared by all versions, then (version 3+) the channel state lists.
-pub(crate) fn read_subtask<R: Read>(r: &mut Reader<R>) -> DecodeResult<SubtaskState> {
-    let mut st = SubtaskState::default();
-    let slot_err = |slot: Slot| move |e: DecodeError| e.with_context(slot.describe());
-    if r.input.i32("managed operator state flag")? != 0 {
-        st.managed_operator_state = r
-            .operator_handle()
-            .map_err(slot_err(Slot::ManagedOperatorState))?;
-    }
-    if r.input.i32("raw operator state flag")? != 0 {
-        st.raw_operator_state = r
-            .operator_handle()
-            .map_err(slot_err(Slot::RawOperatorState))?;
-    }
-    st.managed_keyed_state = r
-        .keyed_handle()
-        .map_err(slot_err(Slot::ManagedKeyedState))?;
-    st.raw_keyed_state = r.keyed_handle().map_err(slot_err(Slot::RawKeyedState))?;
-    if r.version >= 3 {
-        st.input_channel_state = r
-            .channel_list(Direction::Input)
-            .map_err(slot_err(Slot::InputChannelState))?;
-        st.result_subpartition_state = r
-            .channel_list(Direction::Output)
-            .map_err(slot_err(Slot::ResultSubpartitionState))?;
-    }
-    Ok(st)
 }
