@@ -500,3 +500,73 @@ fn udf_migration_values_match_the_test_job() {
     assert!(checked > 500, "only {checked} entries checked");
     eprintln!("{checked} udf-migration entries match the test job");
 }
+
+/// Raw keyed state written by `InternalTimeServiceManager.snapshotToRawKeyedState` (RocksDB
+/// backend with heap timers; in the fixtures: the raw keyed state of the
+/// `new-stateful-broadcast-udf-migration-itcase-flink1.{8,9}-rocksdb-savepoint` operators): per key group a
+/// post-versioned proxy (`F1CD859F`, version 2), then per timer service its name, the key and
+/// namespace serializers as *nested* snapshots, and the event and processing timers as
+/// (key, namespace, i64 timestamp). Every key group must be consumed exactly.
+#[test]
+fn legacy_raw_timer_state_decodes() {
+    let streams = types_common::raw_keyed_streams();
+    let mut timers = 0;
+    for s in &streams {
+        let Layout::KeyGroups { offsets, .. } = &s.layout else {
+            continue;
+        };
+        let mut sorted: Vec<(i32, u64)> = offsets
+            .iter()
+            .filter(|(_, o)| *o >= 0)
+            .map(|(k, o)| (*k, *o as u64))
+            .collect();
+        sorted.sort_by_key(|(_, o)| *o);
+        let name: Arc<str> = Arc::from(s.name.as_str());
+        for (i, (kg, off)) in sorted.iter().enumerate() {
+            let end = sorted.get(i + 1).map_or(s.bytes.len() as u64, |(_, o)| *o);
+            let chunk = &s.bytes[*off as usize..end as usize];
+            let mut d = DataInput::from_slice(&name, chunk, *off);
+            assert_eq!(d.u32("magic").unwrap(), 0xF1CD_859F, "{}", s.desc);
+            assert_eq!(d.i32("version").unwrap(), 2);
+            let services = d.i32("services").unwrap();
+            for _ in 0..services {
+                let service = d.utf("service").unwrap();
+                let nested =
+                    |d: &mut DataInput<&[u8]>| match flink_inspect::types::read_nested_snapshot(d)
+                        .unwrap()
+                    {
+                        flink_inspect::types::Parsed::Known(t) => t,
+                        other => panic!("{other:?}"),
+                    };
+                let kt = nested(&mut d);
+                let nt = nested(&mut d);
+                for _ in 0..2 {
+                    let n = d.i32("timer count").unwrap();
+                    for _ in 0..n {
+                        let key = decode(&kt, &mut d).unwrap();
+                        decode(&nt, &mut d).unwrap();
+                        d.i64("timestamp").unwrap();
+                        if let Some(h) = flink_inspect::types::value_hash_code(&kt, &key) {
+                            assert_eq!(
+                                key_group_for_hash(h, s.max_parallelism) as i32,
+                                *kg,
+                                "{service}"
+                            );
+                        }
+                        timers += 1;
+                    }
+                }
+            }
+            assert!(
+                d.rest().is_empty(),
+                "{}: key group {kg}: {} bytes left",
+                s.desc,
+                d.rest().len()
+            );
+        }
+    }
+    if !streams.is_empty() {
+        assert!(timers > 0, "no legacy timers found");
+        eprintln!("{timers} legacy raw-state timers decoded");
+    }
+}

@@ -72,6 +72,15 @@ fn stream_bytes(dir: &Path, h: &StreamHandle) -> Option<(String, Vec<u8>)> {
 
 /// Every managed keyed stream with a header, and the number of `_metadata` files read.
 pub fn keyed_streams() -> (Vec<KeyedStream>, usize) {
+    collect(false)
+}
+
+/// Every raw keyed state stream (operator-written bytes, e.g. legacy timers).
+pub fn raw_keyed_streams() -> Vec<KeyedStream> {
+    collect(true).0
+}
+
+fn collect(raw: bool) -> (Vec<KeyedStream>, usize) {
     let Some(root) = fixtures() else {
         return (Vec::new(), 0);
     };
@@ -88,7 +97,12 @@ pub fn keyed_streams() -> (Vec<KeyedStream>, usize) {
         let dir = m.parent().unwrap_or(Path::new("."));
         for op in &snap.operators {
             for (idx, st) in &op.subtasks {
-                let Some(h) = &st.managed_keyed_state else {
+                let slot = if raw {
+                    &st.raw_keyed_state
+                } else {
+                    &st.managed_keyed_state
+                };
+                let Some(h) = slot else {
                     continue;
                 };
                 let desc = format!("{} op {} subtask {idx}", m.display(), op.id_hex());
