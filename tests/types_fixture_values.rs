@@ -570,3 +570,53 @@ fn legacy_raw_timer_state_decodes() {
         eprintln!("{timers} legacy raw-state timers decoded");
     }
 }
+
+/// SQL state against the program that wrote it: `GroupAggregateTestPrograms.GROUP_BY_SIMPLE`
+/// (flink-table-planner tests) runs `SELECT b, COUNT(*), AVG(a) FILTER (WHERE a > 1), MIN(c)
+/// FROM source_t GROUP BY b` over rows (1, 1, "Hi"), (2, 2, "Hello"), (2, 2, "Hello World")
+/// before the savepoint. The accumulator row per key `b` is (count, sum of a > 1, count of
+/// a > 1, min c): b = 1 → (1, 0, 0, "Hi"), b = 2 → (2, 4, 2, "Hello").
+#[test]
+fn sql_group_aggregate_accumulators_match_the_program() {
+    let (streams, _) = keyed_streams();
+    let Some(s) = streams.iter().find(|s| {
+        s.desc
+            .contains("/stream-exec-group-aggregate_1/group-aggregate-simple/")
+    }) else {
+        return;
+    };
+    let mut st = Stats::default();
+    walk_stream(s, &mut st).unwrap();
+    let row = |vals: Vec<Value>| Value::Row {
+        kind: "+I",
+        fields: vals
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (format!("f{i}"), v))
+            .collect(),
+    };
+    let mut got: Vec<(Value, Value)> = st
+        .decoded
+        .iter()
+        .filter(|(name, ..)| name == "accState")
+        .map(|(_, k, _, v)| (k.clone(), v.clone()))
+        .collect();
+    got.sort_by_key(|(k, _)| format!("{k:?}"));
+    let s = |x: &str| Value::String(x.into());
+    let want = vec![
+        (
+            row(vec![Value::Int(1)]),
+            row(vec![Value::Int(1), Value::Int(0), Value::Int(0), s("Hi")]),
+        ),
+        (
+            row(vec![Value::Int(2)]),
+            row(vec![
+                Value::Int(2),
+                Value::Int(4),
+                Value::Int(2),
+                s("Hello"),
+            ]),
+        ),
+    ];
+    assert_eq!(got, want);
+}
