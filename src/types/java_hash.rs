@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
+use super::decode::decode;
 use super::tree::{Prim, TypeInfo};
-use super::value::{Value, decode};
+use super::value::Value;
 use crate::io::DataInput;
 
 /// Java `hashCode()` of the key serialized as `bytes` with type `t`, if computable.
