@@ -53,6 +53,23 @@ pub enum Parsed {
     },
 }
 
+impl Parsed {
+    /// The type, with an unknown snapshot as [`TypeInfo::Opaque`] (its payload not read).
+    pub fn into_type(self) -> TypeInfo {
+        match self {
+            Parsed::Known(t) => t,
+            Parsed::Unknown {
+                class_name,
+                consumed,
+                ..
+            } => TypeInfo::Opaque {
+                class_name,
+                snapshot: consumed,
+            },
+        }
+    }
+}
+
 /// Reads a top-level snapshot (`int32 proxy version`, then the nested form).
 pub fn read_serializer_snapshot<R: Read>(d: &mut DataInput<R>) -> DecodeResult<Parsed> {
     let at = d.pos();
