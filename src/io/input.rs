@@ -330,7 +330,7 @@ mod tests {
         d.u16("a").unwrap();
         d.bytes(2, "b").unwrap();
         d.skip(2, "c").unwrap();
-        assert_eq!(d.take_capture(), vec![0, 7, 0xAA, 0xBB, 0xCC, 0xDD]);
+        assert_eq!(d.take_capture(), vec![0, 0, 7, 0xAA, 0xBB, 0xCC]);
         d.u8("d").unwrap();
         assert!(d.take_capture().is_empty());
     }
