@@ -208,9 +208,7 @@ pub fn decode_bytes(
 
 /// Consumes one value of type `t` without keeping it (same byte rules as [`decode`]).
 pub fn skip<R: Read>(t: &TypeInfo, d: &mut DataInput<R>) -> DecodeResult<()> {
-    if let Some(n) = t.fixed_len()
-        && !matches!(t, TypeInfo::VoidNamespace)
-    {
+    if let Some(n) = t.byte_len() {
         return d.skip(n as u64, "fixed-length value");
     }
     decode_at(t, d, 0).map(|_| ())
@@ -707,6 +705,17 @@ mod tests {
             "{e}"
         );
         assert_eq!(format_timestamp(1_500, 250), "1970-01-01T00:00:01.50000025");
+        // Flink reports Timer<Long, VoidNamespace> as 16 bytes; it writes 17
+        let timer = TypeInfo::Timer {
+            key: Box::new(long()),
+            namespace: Box::new(TypeInfo::VoidNamespace),
+        };
+        assert_eq!(timer.fixed_len(), Some(16));
+        assert_eq!(timer.byte_len(), Some(17));
+        let n17: Arc<str> = Arc::from("t");
+        let mut d = DataInput::from_slice(&n17, &[0u8; 18], 0);
+        skip(&timer, &mut d).unwrap();
+        assert_eq!(d.rest().len(), 1);
         let n: Arc<str> = Arc::from("t");
         let kryo = TypeInfo::Kryo {
             class: "com.acme.X".into(),
