@@ -107,3 +107,21 @@ pub fn sql_type(v: &JValue, depth: usize) -> SqlType {
     };
     SqlType { nullable, kind }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_type_json_uses_flink_names() {
+        let t = SqlType {
+            nullable: false,
+            kind: SqlKind::VarChar { length: 5 },
+        };
+        assert_eq!(
+            serde_json::to_value(&t).unwrap(),
+            serde_json::json!({"nullable": false, "root": "VARCHAR", "length": 5})
+        );
+        assert_eq!(t.to_string(), "VARCHAR(5) NOT NULL");
+    }
+}

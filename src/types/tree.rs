@@ -68,9 +68,12 @@ pub struct SqlType {
 #[serde(tag = "root", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SqlKind {
     Boolean,
+    #[serde(rename = "TINYINT")]
     TinyInt,
+    #[serde(rename = "SMALLINT")]
     SmallInt,
     Integer,
+    #[serde(rename = "BIGINT")]
     BigInt,
     Float,
     Double,
@@ -87,12 +90,14 @@ pub enum SqlKind {
     Char {
         length: u32,
     },
+    #[serde(rename = "VARCHAR")]
     VarChar {
         length: u32,
     },
     Binary {
         length: u32,
     },
+    #[serde(rename = "VARBINARY")]
     VarBinary {
         length: u32,
     },
