@@ -245,3 +245,36 @@ fn streamed_header_stops_at_first_key_group() {
         assert!(checked > 50, "only {checked} heap files checked");
     }
 }
+
+/// SQL logical types come out of their Java-serialized form with parameters and nested ROW
+/// field names (read from the `RowField` list inside `RowType`).
+#[test]
+fn sql_logical_types_are_complete() {
+    let (streams, _) = keyed_streams();
+    let mut rows_with_names = 0;
+    let mut all = String::new();
+    for s in &streams {
+        if let Ok(h) = parse(s) {
+            all.push_str(&h.key_serializer.ty.to_string());
+            for st in &h.states {
+                for (_, e) in &st.serializers {
+                    all.push_str(&e.ty.to_string());
+                }
+            }
+        }
+    }
+    for part in all.split("ROW<").skip(1) {
+        let first = part.split([',', '>']).next().unwrap_or("");
+        assert!(!first.starts_with('?'), "unnamed ROW field in {part}");
+        rows_with_names += 1;
+    }
+    if streams.is_empty() {
+        return;
+    }
+    assert!(rows_with_names > 10, "{rows_with_names} named ROW types");
+    assert!(all.contains("DECIMAL(38, 2)") && all.contains("TIMESTAMP_LTZ(3)"));
+    assert!(
+        !all.contains("missing field"),
+        "a LogicalType without its expected field"
+    );
+}

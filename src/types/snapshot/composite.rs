@@ -5,7 +5,7 @@ use std::io::Read;
 
 use super::{DELEGATE_MAGIC, MAX_SCAN, Parsed, read_with_class};
 use crate::io::{DataInput, DecodeResult};
-use crate::types::java_ser::read_java_object;
+use crate::types::java_obj::read_java_object;
 use crate::types::tree::TypeInfo;
 
 /// `CompositeTypeSerializerSnapshot` after its magic: outer version, outer payload, delegate.
