@@ -90,6 +90,21 @@ pub fn sql_type(v: &JavaValue, depth: usize) -> SqlType {
                 .collect();
             SqlKind::Row { fields }
         }
+        // Structured types are stored as rows of their attributes.
+        "STRUCTURED_TYPE" => {
+            let fields = field(v, "attributes")
+                .and_then(as_list)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| {
+                    let name = field(a, "name").and_then(as_str).unwrap_or("?");
+                    (name.to_string(), *child(a, "type", depth))
+                })
+                .collect();
+            SqlKind::Row { fields }
+        }
+        // A distinct type is stored as its source type.
+        "DISTINCT_TYPE" => child(v, "sourceType", depth).kind,
         "RAW" => SqlKind::Raw {
             class: match field(v, "clazz") {
                 Some(JavaValue::Class(c)) => c.to_string(),
