@@ -5,6 +5,7 @@
 mod error;
 mod input;
 mod read_at;
+pub mod java_serial;
 pub mod text;
 
 pub use error::{DecodeError, DecodeResult};
