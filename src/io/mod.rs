@@ -4,8 +4,8 @@
 
 mod error;
 mod input;
-mod read_at;
 pub mod java_serial;
+mod read_at;
 pub mod text;
 
 pub use error::{DecodeError, DecodeResult};

@@ -5,8 +5,8 @@
 
 use std::io::Read;
 
-use crate::io::{DataInput, DecodeResult};
 pub use crate::io::java_serial::JavaValue;
+use crate::io::{DataInput, DecodeResult};
 
 /// Reads one complete Java serialization stream (`AC ED 00 05`, one object) and stops right
 /// after it; `what` names it in errors.
