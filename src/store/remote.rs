@@ -39,9 +39,9 @@ pub fn client_options() -> ClientOptions {
 /// Applies `(key, value)` settings a builder understands; unknown keys are skipped, as
 /// `parse_url_opts` does.
 macro_rules! build {
-    ($builder:expr, $options:expr) => {{
+    ($builder:expr, $client:expr, $options:expr) => {{
         let mut b = $builder
-            .with_client_options(client_options())
+            .with_client_options($client)
             .with_retry(retry_config());
         for (k, v) in $options {
             if let Ok(key) = k.parse() {
@@ -61,20 +61,25 @@ pub fn build_store(
     let store = match scheme {
         ObjectStoreScheme::AmazonS3 => build!(
             object_store::aws::AmazonS3Builder::new().with_url(url.as_str()),
+            client_options(),
             options
         ),
         ObjectStoreScheme::GoogleCloudStorage => build!(
             object_store::gcp::GoogleCloudStorageBuilder::new().with_url(url.as_str()),
+            // As the builder's own default: the endpoint comes from the service account.
+            client_options().with_allow_http(true),
             options
         ),
         ObjectStoreScheme::MicrosoftAzure => build!(
             object_store::azure::MicrosoftAzureBuilder::new().with_url(url.as_str()),
+            client_options(),
             options
         ),
         ObjectStoreScheme::Http => {
             let base = &url[..url::Position::BeforePath];
             build!(
                 object_store::http::HttpBuilder::new().with_url(base),
+                client_options(),
                 options
             )
         }
