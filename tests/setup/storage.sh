@@ -169,11 +169,17 @@ _storage_start() {
 }
 
 storage_stop() {
-  local pid
+  local pid i
   for pid in "${FI_STORAGE_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
+  # Give each up to ~5 s to exit, then force it; reap it either way.
   for pid in "${FI_STORAGE_PIDS[@]}"; do
+    for i in $(seq 1 25); do
+      case "$(ps -o stat= -p "$pid" 2>/dev/null)" in "" | Z*) break ;; esac
+      sleep 0.2
+    done
+    kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
   FI_STORAGE_PIDS=()
