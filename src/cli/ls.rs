@@ -66,8 +66,15 @@ fn print_table(r: &LsReport) {
             (None, true) => "yes".into(),
             (None, false) => format!("NO ({} problems)", s.problems.len()),
         };
+        // Shown relative to the prefix (the header line names it).
+        let shown = match s.location.strip_prefix(r.prefix.trim_end_matches('/')) {
+            Some(rest) if !rest.trim_start_matches('/').is_empty() => {
+                rest.trim_start_matches('/').to_string()
+            }
+            _ => s.location.clone(),
+        };
         t.add_row(vec![
-            s.location.clone(),
+            shown,
             s.checkpoint_id.map_or("-".into(), |i| i.to_string()),
             s.kind.clone().unwrap_or_else(|| "-".into()),
             s.format.clone().unwrap_or_else(|| "-".into()),
