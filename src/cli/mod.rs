@@ -4,6 +4,7 @@
 mod common;
 mod files;
 mod info;
+mod ls;
 mod render;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,9 @@ enum Command {
     Info(info::Args),
     /// Every file a snapshot references, with owner and size; --check verifies them.
     Files(files::Args),
+    /// Every snapshot under a prefix: completeness, and for checkpoint base directories
+    /// shared-file usage, orphans and missing files.
+    Ls(ls::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -46,6 +50,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(a) => info::run(a, cli.json),
         Command::Files(a) => files::run(a, cli.json),
+        Command::Ls(a) => ls::run(a, cli.json),
     };
     match result {
         Ok(code) => code,
