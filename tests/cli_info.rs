@@ -354,7 +354,10 @@ fn uids_file_labels_like_uid_flags() {
         "--uids-file".as_ref(),
         list.as_os_str(),
     ]);
-    assert_eq!(r["metadata_version"], 4, "the test needs a file without stored uids");
+    assert_eq!(
+        r["metadata_version"], 4,
+        "the test needs a file without stored uids"
+    );
     for op in inv["operators"].as_array().unwrap() {
         let got = find_op(&r, op["operator_id"].as_str().unwrap());
         assert_eq!(got["uid"], op["uid"]);
