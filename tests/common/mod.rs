@@ -101,3 +101,4 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+pub mod truth;
