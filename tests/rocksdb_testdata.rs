@@ -181,3 +181,51 @@ fn native_rows_equal_the_canonical_savepoint_of_the_same_job() {
         "native savepoint, full, chk-3, maxp300 per version"
     );
 }
+
+/// A RocksDB instance restored after rescaling can hold keys of key groups it no longer owns:
+/// reading a handle whose range is narrower than the keys present keeps exactly the keys of
+/// the range (simulated by narrowing the recorded range of a real handle).
+#[test]
+fn keys_outside_the_handle_range_are_skipped() {
+    use flink_inspect::metadata::KeyedHandle;
+    use flink_inspect::rocksdb::read_incremental;
+    use flink_inspect::store::PathResolver;
+
+    let dir = common::testdata().join("flink-2.3.0/keyed-rocksdb-native-savepoint/savepoint");
+    let o = rocksdb_common::open(&dir);
+    let resolver = PathResolver::new(&o.stores, &o.location, Vec::new());
+    let op = o
+        .snapshot
+        .operators
+        .iter()
+        .find(|op| {
+            op.subtasks
+                .iter()
+                .any(|(_, s)| s.managed_keyed_state.is_some())
+        })
+        .unwrap();
+    let (subtask, st) = &op.subtasks[0];
+    let Some(KeyedHandle::Incremental(h)) = &st.managed_keyed_state else {
+        panic!("not a native handle")
+    };
+    let read = |h: &flink_inspect::metadata::IncrementalHandle| {
+        let mut groups = Vec::new();
+        let r = read_incremental(h, *subtask, 128, &resolver, &|_| true, &mut |e| {
+            groups.push(e.key_group);
+            Ok(())
+        })
+        .unwrap();
+        (groups, r.counts)
+    };
+    let (all, full_counts) = read(h);
+    assert_eq!(full_counts.out_of_range, 0);
+    let mut narrow = h.clone();
+    narrow.range.count = h.range.count / 2;
+    let end = narrow.range.start + narrow.range.count;
+    let (kept, counts) = read(&narrow);
+    let want: Vec<u32> = all.iter().copied().filter(|g| (*g as i32) < end).collect();
+    assert!(!want.is_empty() && want.len() < all.len());
+    assert_eq!(kept.len(), want.len());
+    assert!(kept.iter().all(|g| (*g as i32) < end));
+    assert_eq!(counts.out_of_range as usize, all.len() - kept.len());
+}
