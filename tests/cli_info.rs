@@ -180,18 +180,10 @@ fn files_check_passes_on_testdata_and_finds_missing_and_short_files() {
         );
     }
     // A moved incremental chain: delete a shared file and shorten another.
-    let (case, _) = inventories()
-        .into_iter()
-        .find(|(c, _)| c.ends_with("keyed-rocksdb-incremental-chain"))
-        .expect("incremental chain in testdata");
+    let (case, _) = common::case("keyed-rocksdb-incremental-chain");
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&case, dir.path());
-    let base = std::fs::read_dir(dir.path().join("checkpoints"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let base = common::checkpoint_base(dir.path());
     let report = run_json(["files".as_ref(), base.as_os_str()]);
     let shared: Vec<&Value> = report["files"]
         .as_array()
@@ -234,16 +226,8 @@ fn files_check_passes_on_testdata_and_finds_missing_and_short_files() {
 
 #[test]
 fn rebase_overrides_the_moved_mapping() {
-    let (case, _) = inventories()
-        .into_iter()
-        .find(|(c, _)| c.ends_with("keyed-rocksdb-incremental-chain"))
-        .unwrap();
-    let base = std::fs::read_dir(case.join("checkpoints"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let (case, _) = common::case("keyed-rocksdb-incremental-chain");
+    let base = common::checkpoint_base(&case);
     let report = run_json(["files".as_ref(), base.as_os_str()]);
     let recorded = report["files"]
         .as_array()
@@ -279,10 +263,7 @@ fn rebase_overrides_the_moved_mapping() {
 
 #[test]
 fn a_checkpoint_base_directory_resolves_to_the_newest_complete_checkpoint() {
-    let (case, inv) = inventories()
-        .into_iter()
-        .find(|(c, _)| c.ends_with("keyed-rocksdb-incremental-chain"))
-        .unwrap();
+    let (case, inv) = common::case("keyed-rocksdb-incremental-chain");
     let newest = inv["snapshots"]
         .as_array()
         .unwrap()
@@ -292,12 +273,7 @@ fn a_checkpoint_base_directory_resolves_to_the_newest_complete_checkpoint() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&case, dir.path());
-    let base = std::fs::read_dir(dir.path().join("checkpoints"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let base = common::checkpoint_base(dir.path());
     let r = run_json(["info".as_ref(), base.as_os_str()]);
     assert_eq!(r["checkpoint_id"], newest);
     assert!(

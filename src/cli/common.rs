@@ -75,6 +75,11 @@ impl SnapshotArgs {
 }
 
 impl Opened {
+    /// Notes from resolving the location (which checkpoint was picked), to put first.
+    pub fn prepend_location_notes(&self, notes: &mut Vec<String>) {
+        notes.splice(0..0, self.location.notes.iter().map(|n| n.0.clone()));
+    }
+
     pub fn resolver(&self) -> store::PathResolver<'_> {
         store::PathResolver::new(&self.stores, &self.location, self.rebase.clone())
     }

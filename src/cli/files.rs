@@ -25,9 +25,7 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
         &resolver,
         args.check,
     );
-    report
-        .notes
-        .splice(0..0, opened.location.notes.iter().map(|n| n.0.clone()));
+    opened.prepend_location_notes(&mut report.notes);
     if json {
         print_json(&report)?;
     } else {
@@ -49,13 +47,19 @@ fn print_table(r: &FilesReport) {
     if checked {
         header.push("check");
     }
+    let root = common_root(r.files.iter().filter_map(|f| f.resolved.as_deref()));
+    if let Some(root) = &root {
+        println!("files under {root}/");
+    }
     let mut t = table(&header);
     for f in &r.files {
         let owners = summarize_owners(f);
-        let shown = f.resolved.clone().unwrap_or_else(|| match f.path_kind {
-            "inline" => format!("(inline) {}", f.recorded),
-            _ => f.recorded.clone(),
-        });
+        let shown = match (&f.resolved, &root) {
+            (Some(p), Some(root)) => p[root.len() + 1..].to_string(),
+            (Some(p), None) => p.clone(),
+            (None, _) if f.path_kind == "inline" => format!("(inline in _metadata) {}", f.recorded),
+            (None, _) => f.recorded.clone(),
+        };
         let mut row = vec![
             shown,
             format!("{:?}", f.scope).to_lowercase(),
@@ -118,4 +122,24 @@ fn summarize_owners(f: &flink_inspect::report::files::FileRow) -> String {
         ops.push(format!("+{} more", n - 3));
     }
     ops.join(", ")
+}
+
+/// The longest folder that holds every path (`None` when there is no common folder).
+fn common_root<'a>(paths: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut root: Option<Vec<&str>> = None;
+    for p in paths {
+        let mut dir: Vec<&str> = p.split('/').collect();
+        dir.pop();
+        root = Some(match root {
+            None => dir,
+            Some(r) => r
+                .iter()
+                .zip(&dir)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
+        });
+    }
+    let root = root?.join("/");
+    (root.len() > 1 && !root.ends_with(':')).then_some(root)
 }

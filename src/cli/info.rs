@@ -22,9 +22,7 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
         &opened.location.metadata_display(),
         &opened.uids,
     );
-    report
-        .notes
-        .splice(0..0, opened.location.notes.iter().map(|n| n.0.clone()));
+    opened.prepend_location_notes(&mut report.notes);
     if json {
         print_json(&report)?;
     } else {

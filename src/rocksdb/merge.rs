@@ -212,19 +212,9 @@ impl MergedView {
 impl Iterator for MergedView {
     type Item = DecodeResult<(Vec<u8>, Bytes)>;
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.next_live() {
-            Ok(Some(e)) => Some(Ok(e)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        let mut done = self.done;
+        let item = crate::io::fused_step(&mut done, || self.next_live());
+        self.done = done;
+        item
     }
 }

@@ -371,19 +371,9 @@ impl SstEntries {
 impl Iterator for SstEntries {
     type Item = DecodeResult<(InternalKey, Bytes)>;
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.next_entry() {
-            Ok(Some(e)) => Some(Ok(e)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        let mut done = self.done;
+        let item = crate::io::fused_step(&mut done, || self.next_entry());
+        self.done = done;
+        item
     }
 }

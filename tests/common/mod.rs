@@ -101,4 +101,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The testdata case folder `name` (e.g. `keyed-rocksdb-incremental-chain`) of the first Flink
+/// version that has it, with its inventory.
+pub fn case(name: &str) -> (PathBuf, serde_json::Value) {
+    inventories()
+        .into_iter()
+        .find(|(c, _)| c.ends_with(name))
+        .unwrap_or_else(|| panic!("testdata case {name} not found"))
+}
+
+/// The one checkpoint base directory (`checkpoints/<job id>`) inside a checkpoint case folder.
+pub fn checkpoint_base(case_dir: &Path) -> PathBuf {
+    std::fs::read_dir(case_dir.join("checkpoints"))
+        .expect("a checkpoints/ folder")
+        .next()
+        .expect("a job folder under checkpoints/")
+        .unwrap()
+        .path()
+}
+
 pub mod truth;
