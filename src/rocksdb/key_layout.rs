@@ -18,10 +18,7 @@ use crate::types::{TypeInfo, skip};
 /// Bytes one value of `t` takes when the length is fixed (`VoidNamespace` writes one byte
 /// although Flink reports length 0).
 fn serialized_fixed_len(t: &TypeInfo) -> Option<usize> {
-    match t {
-        TypeInfo::VoidNamespace => Some(1),
-        _ => t.fixed_len().map(|n| n as usize),
-    }
+    t.byte_len().map(|n| n as usize)
 }
 
 /// Flink's `getLength() < 0`.
