@@ -121,3 +121,5 @@ pub fn checkpoint_base(case_dir: &Path) -> PathBuf {
         .unwrap()
         .path()
 }
+
+pub mod truth;
