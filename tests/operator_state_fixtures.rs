@@ -3,6 +3,11 @@
 
 mod opstate_common;
 
+use std::collections::BTreeMap;
+
+use flink_inspect::operator_state::SOURCE_READER_STATE;
+use flink_inspect::operator_state::coordinator::coordinator_state;
+use flink_inspect::operator_state::splits::{Split, decode_reader_state_element};
 use opstate_common::{Opened, find_metadata, fixtures};
 
 #[test]
@@ -11,6 +16,8 @@ fn every_fixture_operator_state_decodes() {
     find_metadata(&fixtures(), &mut files);
     let mut failures = Vec::new();
     let (mut snapshots, mut handles, mut entries, mut states) = (0, 0, 0u64, 0);
+    let mut splits: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut coordinators: BTreeMap<String, usize> = BTreeMap::new();
     for md in &files {
         let dir = md.parent().unwrap();
         let o = match Opened::open(dir) {
@@ -22,6 +29,15 @@ fn every_fixture_operator_state_decodes() {
         };
         let mut any = false;
         for (i, op) in o.snapshot.operators.iter().enumerate() {
+            if let Some(c) = coordinator_state(op) {
+                let k = match &c.source {
+                    Some(s) => {
+                        format!("source v{} enum v{}", s.serde_version, s.enumerator_version)
+                    }
+                    None => "other".into(),
+                };
+                *coordinators.entry(k).or_default() += 1;
+            }
             let n = op
                 .subtasks
                 .iter()
@@ -53,6 +69,20 @@ fn every_fixture_operator_state_decodes() {
                     failures.push(format!("{}: {err}", dir.display()));
                     break;
                 }
+                if &*e.state == SOURCE_READER_STATE {
+                    match decode_reader_state_element(&e.file, &e.value, e.offset) {
+                        Ok(v) => {
+                            let k = match v.split {
+                                Split::Kafka { .. } => "kafka",
+                                Split::File { .. } => "file",
+                                Split::NumberSequence { .. } => "number-sequence",
+                                Split::Opaque { .. } => "opaque",
+                            };
+                            *splits.entry(k).or_default() += 1;
+                        }
+                        Err(err) => failures.push(format!("{}: {err}", dir.display())),
+                    }
+                }
             }
             entries += es.len() as u64;
         }
@@ -61,10 +91,16 @@ fn every_fixture_operator_state_decodes() {
     eprintln!(
         "{snapshots} snapshots, {handles} operator-state handles, {states} states, {entries} entries"
     );
+    eprintln!("splits {splits:?}; coordinator states {coordinators:?}");
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
         failures.len(),
         failures.join("\n")
     );
+    // Counts as of the fixture set of July 2026 (489 `_metadata` files); a change means a
+    // fixture or the reader changed.
+    assert_eq!(handles, 2133);
+    assert_eq!(states, 1739);
+    assert_eq!(entries, 8473);
 }

@@ -69,10 +69,8 @@ impl Opened {
     }
 
     pub fn op_index(&self, uid: &str) -> Option<usize> {
-        self.snapshot
-            .operators
-            .iter()
-            .position(|o| o.uid.as_deref() == Some(uid))
+        let id = flink_inspect::hash::operator_id_from_uid(uid);
+        self.snapshot.operators.iter().position(|o| o.id == id)
     }
 
     /// Catalog and all entries of one operator.
