@@ -5,9 +5,9 @@ mod opstate_common;
 
 use std::collections::BTreeMap;
 
-use flink_inspect::operator_state::SOURCE_READER_STATE;
 use flink_inspect::operator_state::coordinator::coordinator_state;
 use flink_inspect::operator_state::splits::{Split, decode_reader_state_element};
+use flink_inspect::operator_state::{SOURCE_READER_STATE, SubtaskStream};
 use opstate_common::{Opened, find_metadata, fixtures};
 
 #[test]
@@ -18,6 +18,7 @@ fn every_fixture_operator_state_decodes() {
     let (mut snapshots, mut handles, mut entries, mut states) = (0, 0, 0u64, 0);
     let mut splits: BTreeMap<&str, usize> = BTreeMap::new();
     let mut coordinators: BTreeMap<String, usize> = BTreeMap::new();
+    let mut headers: BTreeMap<(i32, bool), usize> = BTreeMap::new();
     for md in &files {
         let dir = md.parent().unwrap();
         let o = match Opened::open(dir) {
@@ -48,6 +49,33 @@ fn every_fixture_operator_state_decodes() {
             }
             any = true;
             handles += n;
+            // Header facts: version, compression, and where the first partition starts.
+            let r = o.resolver();
+            for (sub, st) in &op.subtasks {
+                let Some(h) = &st.managed_operator_state else {
+                    continue;
+                };
+                match SubtaskStream::open(*sub, h, &r, "fixture") {
+                    Ok(Some(s)) => {
+                        *headers
+                            .entry((s.header.version, s.header.compressed))
+                            .or_default() += 1;
+                        let first = h.states.iter().flat_map(|x| x.offsets.iter()).min();
+                        if let Some(&first) = first {
+                            let gap = if s.header.compressed { 10 } else { 0 };
+                            let end = s.header.end - s.stream.start;
+                            if end + gap != first as u64 {
+                                failures.push(format!(
+                                    "{}: header ends at {end}, first partition at {first}",
+                                    dir.display()
+                                ));
+                            }
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => failures.push(format!("{}: {e}", dir.display())),
+                }
+            }
             let (cat, es) = match o.op_state(i) {
                 Ok(x) => x,
                 Err(e) => {
@@ -91,7 +119,7 @@ fn every_fixture_operator_state_decodes() {
     eprintln!(
         "{snapshots} snapshots, {handles} operator-state handles, {states} states, {entries} entries"
     );
-    eprintln!("splits {splits:?}; coordinator states {coordinators:?}");
+    eprintln!("splits {splits:?}; coordinator states {coordinators:?}; headers {headers:?}");
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
@@ -103,4 +131,7 @@ fn every_fixture_operator_state_decodes() {
     assert_eq!(handles, 2133);
     assert_eq!(states, 1739);
     assert_eq!(entries, 8473);
+    let h = |v, c| headers.get(&(v, c)).copied().unwrap_or(0);
+    assert_eq!((h(5, false), h(6, false), h(6, true)), (658, 1408, 67));
+    assert_eq!(splits.get("number-sequence"), Some(&7));
 }
