@@ -19,7 +19,9 @@ pub struct OperatorEntry {
     /// List and union state: the element's position in the subtask's list. Broadcast state:
     /// the entry's position in the stored map.
     pub index: u32,
-    /// Broadcast state: the serialized map key (`KEY_SERIALIZER`).
+    /// Broadcast state: the serialized map key (`KEY_SERIALIZER`). `None` for a broadcast
+    /// state whose key or value type has no decoder (Kryo, unknown serializers): then the
+    /// state is one entry whose `value` is the whole stored map (`int32 count` + entries).
     pub key: Option<Bytes>,
     /// The serialized element (`VALUE_SERIALIZER`), or the broadcast entry's value.
     pub value: Bytes,

@@ -109,3 +109,69 @@ fn read_list<R: Read>(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn utf(s: &str) -> Vec<u8> {
+        let mut v = (s.len() as u16).to_be_bytes().to_vec();
+        v.extend_from_slice(s.as_bytes());
+        v
+    }
+
+    const LONG: &str =
+        "org.apache.flink.api.common.typeutils.base.LongSerializer$LongSerializerSnapshot";
+
+    /// A version 6 header with one list state of `Long` and no broadcast state.
+    fn header(compressed: bool) -> Vec<u8> {
+        let mut b = 6i32.to_be_bytes().to_vec();
+        b.push(compressed as u8);
+        b.extend(1i16.to_be_bytes());
+        b.extend(utf("seen"));
+        b.extend(1i32.to_be_bytes()); // OPERATOR
+        b.extend(1i32.to_be_bytes());
+        b.extend(utf("OPERATOR_STATE_DISTRIBUTION_MODE"));
+        b.extend(utf("SPLIT_DISTRIBUTE"));
+        b.extend(1i32.to_be_bytes());
+        b.extend(utf("VALUE_SERIALIZER"));
+        b.extend(2i32.to_be_bytes());
+        b.extend(utf(LONG));
+        b.extend(3i32.to_be_bytes());
+        b.extend(0i16.to_be_bytes()); // no broadcast states
+        b
+    }
+
+    #[test]
+    fn reads_version_6_and_stops_at_end() {
+        let b = header(true);
+        let f: Arc<str> = Arc::from("t");
+        let mut d = DataInput::from_slice(&f, &b, 0);
+        let h = read_operator_header(&mut d, None).unwrap();
+        assert_eq!((h.version, h.compressed, h.end), (6, true, b.len() as u64));
+        assert_eq!(h.states.len(), 1);
+        assert!(h.broadcast.is_empty());
+        let s = h.state("seen").unwrap();
+        assert_eq!(s.value_type().unwrap().to_string(), "Long");
+        assert_eq!(
+            s.option("OPERATOR_STATE_DISTRIBUTION_MODE"),
+            Some("SPLIT_DISTRIBUTE")
+        );
+    }
+
+    #[test]
+    fn rejects_old_versions_and_wrong_backend_types() {
+        let f: Arc<str> = Arc::from("t");
+        let mut b = header(false);
+        b[3] = 4;
+        let e = read_operator_header(&mut DataInput::from_slice(&f, &b, 100), None).unwrap_err();
+        assert_eq!(e.offset, 100);
+        // A keyed (type 0) meta info among operator states.
+        let mut b = header(false);
+        let at = 4 + 1 + 2 + 2 + 4;
+        b[at + 3] = 0;
+        let e = read_operator_header(&mut DataInput::from_slice(&f, &b, 0), None).unwrap_err();
+        assert_eq!(e.offset, 7, "{e}");
+    }
+}

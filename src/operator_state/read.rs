@@ -9,7 +9,7 @@ use bytes::Bytes;
 use crate::io::{DataInput, DecodeError, RangeReader};
 use crate::metadata::{DistributionMode, OperatorHandle, Snapshot};
 use crate::store::PathResolver;
-use crate::types;
+use crate::types::{self, TypeInfo};
 
 use super::entry::{OperatorEntry, ReadSummary};
 use super::error::Result;
@@ -210,6 +210,22 @@ impl<'h> SubtaskStream<'h> {
                 ));
             }
         };
+        if [kt, vt].iter().any(|t| !delimitable(t)) {
+            // Entries of a type without a decoder (Kryo, unknown serializers) cannot be told
+            // apart: the whole partition (count and entries) becomes one entry without key.
+            let value = self.element(off, end)?;
+            sink(&OperatorEntry {
+                subtask: self.subtask,
+                state: Arc::clone(state),
+                mode: DistributionMode::Broadcast,
+                index: 0,
+                key: None,
+                value,
+                file: Arc::clone(self.stream.name()),
+                offset: self.abs(off),
+            });
+            return Ok(1);
+        }
         let file = self.stream.file.as_ref();
         let compressed = self.header.compressed;
         let reader = partition_reader(file, compressed, self.abs(off), self.abs(end));
@@ -264,6 +280,15 @@ impl<'h> SubtaskStream<'h> {
         }
         Ok(n as u64)
     }
+}
+
+/// False for types whose values have no known length (no decoder): Kryo, opaque and unknown
+/// composite serializers.
+fn delimitable(t: &TypeInfo) -> bool {
+    !matches!(
+        t,
+        TypeInfo::Kryo { .. } | TypeInfo::Opaque { .. } | TypeInfo::Composite { .. }
+    )
 }
 
 /// Reads every entry of the managed operator state of `snapshot.operators[op_index]`, subtask
