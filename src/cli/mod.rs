@@ -5,6 +5,8 @@ mod common;
 mod files;
 mod info;
 mod render;
+mod schema;
+mod state;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +30,10 @@ enum Command {
     Info(info::Args),
     /// Every file a snapshot references, with owner and size; --check verifies them.
     Files(files::Args),
+    /// Keyed states per operator: kind, key / namespace / value types, TTL, serializers.
+    Schema(schema::Args),
+    /// Decoded keyed-state entries of one operator (--json: JSON Lines).
+    State(state::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -46,6 +52,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(a) => info::run(a, cli.json),
         Command::Files(a) => files::run(a, cli.json),
+        Command::Schema(a) => schema::run(a, cli.json),
+        Command::State(a) => state::run(a, cli.json),
     };
     match result {
         Ok(code) => code,

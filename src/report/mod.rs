@@ -4,3 +4,5 @@
 pub mod files;
 pub mod info;
 pub mod operator_state;
+pub mod schema;
+pub mod state;
