@@ -7,6 +7,7 @@ mod info;
 mod render;
 mod schema;
 mod state;
+mod state_operator;
 
 use clap::{Parser, Subcommand};
 
