@@ -6,6 +6,9 @@ mod files;
 mod info;
 mod ls;
 mod render;
+mod schema;
+mod state;
+mod state_operator;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +35,10 @@ enum Command {
     /// Every snapshot under a prefix: completeness, and for checkpoint base directories
     /// shared-file usage, orphans and missing files.
     Ls(ls::Args),
+    /// Keyed states per operator: kind, key / namespace / value types, TTL, serializers.
+    Schema(schema::Args),
+    /// Decoded keyed-state entries of one operator (--json: JSON Lines).
+    State(state::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -51,6 +58,8 @@ pub fn run() -> i32 {
         Command::Info(a) => info::run(a, cli.json),
         Command::Files(a) => files::run(a, cli.json),
         Command::Ls(a) => ls::run(a, cli.json),
+        Command::Schema(a) => schema::run(a, cli.json),
+        Command::State(a) => state::run(a, cli.json),
     };
     match result {
         Ok(code) => code,

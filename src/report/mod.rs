@@ -4,3 +4,6 @@
 pub mod files;
 pub mod info;
 pub mod ls;
+pub mod operator_state;
+pub mod schema;
+pub mod state;
