@@ -21,6 +21,8 @@ pub struct DataInput<R> {
     pos: u64,
     /// Total bytes available from the start position, when known (a file or a slice).
     limit: Option<u64>,
+    /// When set, every byte consumed is also appended here (see [`DataInput::start_capture`]).
+    capture: Option<Vec<u8>>,
 }
 
 impl<'a> DataInput<&'a [u8]> {
@@ -31,6 +33,7 @@ impl<'a> DataInput<&'a [u8]> {
             file: Arc::clone(file),
             pos: base,
             limit: Some(base + bytes.len() as u64),
+            capture: None,
         }
     }
 
@@ -49,6 +52,7 @@ impl<R: Read> DataInput<R> {
             file: Arc::clone(file),
             pos: start,
             limit: end,
+            capture: None,
         }
     }
 
@@ -72,6 +76,24 @@ impl<R: Read> DataInput<R> {
     /// Bytes left before the known end, if the end is known.
     pub fn remaining(&self) -> Option<u64> {
         self.limit.map(|l| l.saturating_sub(self.pos))
+    }
+
+    /// Starts recording every byte consumed from now on (replacing any recording in progress).
+    /// Used to keep the raw bytes of small structures, such as serializer snapshots, while
+    /// parsing them from a stream.
+    pub fn start_capture(&mut self) {
+        self.capture = Some(Vec::new());
+    }
+
+    /// Stops recording and returns the bytes consumed since [`DataInput::start_capture`].
+    pub fn take_capture(&mut self) -> Vec<u8> {
+        self.capture.take().unwrap_or_default()
+    }
+
+    fn record(&mut self, b: &[u8]) {
+        if let Some(c) = self.capture.as_mut() {
+            c.extend_from_slice(b);
+        }
     }
 
     /// An error at the current position.
@@ -120,6 +142,9 @@ impl<R: Read> DataInput<R> {
                     ));
                 }
                 Ok(n) => {
+                    if let Some(c) = self.capture.as_mut() {
+                        c.extend_from_slice(&buf[done..done + n]);
+                    }
                     done += n;
                     self.pos += n as u64;
                 }
@@ -195,6 +220,7 @@ impl<R: Read> DataInput<R> {
             .read_to_end(&mut out)
             .map_err(|e| self.err_at(at, format!("{what}: readable bytes ({e})")))?;
         self.pos += got as u64;
+        self.record(&out);
         if (got as u64) < len {
             return Err(self.err_at(
                 at,
@@ -214,6 +240,10 @@ impl<R: Read> DataInput<R> {
 
     /// Skips `len` bytes.
     pub fn skip(&mut self, len: u64, what: &str) -> DecodeResult<()> {
+        if self.capture.is_some() {
+            self.bytes(len, what)?;
+            return Ok(());
+        }
         let at = self.pos;
         let got = std::io::copy(&mut (&mut self.inner).take(len), &mut std::io::sink())
             .map_err(|e| self.err_at(at, format!("{what}: readable bytes ({e})")))?;
