@@ -39,11 +39,16 @@ public final class Truth {
         return id + ",\"value\":" + Json.of(value) + "}";
     }
 
+    /** Scale mode: no shadow model (it would not fit in memory); only PROCESSED counts. */
+    public static volatile boolean off;
+
     public static Object get(String id) {
+        if (off) return null;
         return WRITTEN.get(id);
     }
 
     public static void put(String id, Object value) {
+        if (off) return;
         WRITTEN.put(id, value);
     }
 
@@ -53,18 +58,35 @@ public final class Truth {
 
     @SuppressWarnings("unchecked")
     public static void append(String id, Object element) {
+        if (off) return;
         ((List<Object>) WRITTEN.computeIfAbsent(id, k -> Collections.synchronizedList(new ArrayList<>()))).add(element);
     }
 
     /** A timer is a set member: the value is the timestamp, the id includes it. */
     public static void timer(String uid, String service, String kind, Object key, Object ns, long ts) {
+        if (off) return;
         WRITTEN.put(id(uid, service, kind, key, ns, null, null) + ",\"timestamp\":" + ts, TIMER);
     }
 
     private static final Object TIMER = new Object();
 
+    /** Union list state: each subtask's part; rendered as one line with all elements, sorted. */
+    private static final Map<String, Map<Integer, List<Object>>> UNIONS = new ConcurrentHashMap<>();
+
+    public static void union(String uid, String state, int subtask, List<Object> elements) {
+        if (off) return;
+        UNIONS.computeIfAbsent(id(uid, state, "operator_union", null, null, null, null), k -> new ConcurrentHashMap<>())
+                .put(subtask, elements);
+    }
+
     public static List<String> writtenLines() {
         List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Map<Integer, List<Object>>> e : UNIONS.entrySet()) {
+            List<String> xs = new ArrayList<>();
+            for (List<Object> part : e.getValue().values()) for (Object o : part) xs.add(Json.of(o));
+            xs.sort(null);
+            out.add(e.getKey() + ",\"value\":[" + String.join(",", xs) + "]}");
+        }
         for (Map.Entry<String, Object> e : new TreeMap<>(WRITTEN).entrySet()) {
             if (e.getValue() == TIMER) out.add(e.getKey() + "}");
             else out.add(line(e.getKey(), e.getValue()));
@@ -81,6 +103,7 @@ public final class Truth {
 
     public static void reset() {
         WRITTEN.clear();
+        UNIONS.clear();
         READBACK.clear();
         PROCESSED.set(0);
     }
