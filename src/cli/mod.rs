@@ -2,6 +2,8 @@
 //! compatible, 1 findings or incompatible, 2 trouble.
 
 mod common;
+mod compat;
+mod contract;
 mod files;
 mod info;
 mod render;
@@ -28,6 +30,10 @@ enum Command {
     Info(info::Args),
     /// Every file a snapshot references, with owner and size; --check verifies them.
     Files(files::Args),
+    /// The state contract of a snapshot as JSON: per operator, its states and their types.
+    Contract(contract::Args),
+    /// Would a new job version restore this snapshot: OLD snapshot, NEW snapshot or contract.
+    Compat(compat::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -46,6 +52,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(a) => info::run(a, cli.json),
         Command::Files(a) => files::run(a, cli.json),
+        Command::Contract(a) => contract::run(a, cli.json),
+        Command::Compat(a) => compat::run(a, cli.json),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,150 @@
+//! Flink's own migration tests restore every older snapshot of a test job into the current
+//! version of the same job, without allowNonRestoredState, and pass
+//! (`StatefulJobSnapshotMigrationITCase`, `StatefulJobWBroadcastStateMigrationITCase`,
+//! `AbstractOperatorRestoreTestBase`). So `compat` of each older snapshot against the newest
+//! snapshot of the same job and backend must say restorable. None of these tests declares a
+//! migration: their restore jobs use the same uids, descriptors and serializers.
+
+mod compat_common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use compat_common::{describe, fixtures, side};
+use flink_inspect::compat::{Options, compare, parse_version};
+
+/// `(family, backend)` → snapshots as `(version, kind, dir)`.
+type Families = BTreeMap<(String, String), Vec<((u32, u32), String, PathBuf)>>;
+
+/// Splits `new-stateful-udf-migration-itcase-flink1.15-rocksdb-savepoint-native` into family
+/// `new-stateful-udf-migration-itcase`, version 1.15, backend `rocksdb`, kind
+/// `savepoint-native`. Names without a backend are the heap backends of old releases.
+fn classify(dir: &Path, root: &Path) -> Option<(String, (u32, u32), String, String)> {
+    let rel = dir
+        .strip_prefix(root)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
+    let name = rel.rsplit('/').next()?;
+    let (family, rest) = name.split_once("-flink")?;
+    let family = if rel.contains("/operatorstate/") {
+        format!("operatorstate/{family}")
+    } else {
+        family.to_string()
+    };
+    if !(family.starts_with("new-stateful") || family.starts_with("operatorstate/")) {
+        return None;
+    }
+    let (version, tail) = match rest.split_once('-') {
+        Some((v, t)) => (v, t),
+        None => (rest, ""),
+    };
+    let version = parse_version(version)?;
+    let (backend, kind) = if let Some(k) = tail.strip_prefix("rocksdb-") {
+        ("rocksdb", k)
+    } else if let Some(k) = tail.strip_prefix("hashmap-") {
+        ("heap", k)
+    } else if tail.is_empty() {
+        ("heap", "savepoint")
+    } else {
+        ("heap", tail)
+    };
+    Some((family, version, backend.to_string(), kind.to_string()))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.file_name().is_some_and(|n| n == "_metadata")
+            && let Some(d) = p.parent()
+        {
+            out.push(d.to_path_buf());
+        }
+    }
+}
+
+fn families(root: &Path) -> Families {
+    let mut dirs = Vec::new();
+    walk(root, &mut dirs);
+    let mut fam: Families = BTreeMap::new();
+    for d in dirs {
+        if let Some((family, version, backend, kind)) = classify(&d, root) {
+            fam.entry((family, backend))
+                .or_default()
+                .push((version, kind, d));
+        }
+    }
+    fam
+}
+
+#[test]
+fn older_snapshots_restore_into_the_newest_job() {
+    let Some(root) = fixtures() else {
+        eprintln!("skipped: no fixtures (set FLINK_FIXTURES)");
+        return;
+    };
+    let fam = families(&root);
+    let mut pairs = 0;
+    let mut failures = Vec::new();
+    for ((family, backend), snaps) in &fam {
+        let newest = snaps.iter().map(|(v, _, _)| *v).max().expect("non-empty");
+        for (v, kind, dir) in snaps {
+            if *v == newest {
+                continue;
+            }
+            // The newest snapshot of the same kind, else its canonical savepoint.
+            let target = snaps
+                .iter()
+                .filter(|(w, _, _)| *w == newest)
+                .find(|(_, k, _)| k == kind)
+                .or_else(|| {
+                    snaps
+                        .iter()
+                        .find(|(w, k, _)| *w == newest && k == "savepoint")
+                })
+                .or_else(|| snaps.iter().find(|(w, _, _)| *w == newest))
+                .expect("newest exists");
+            let old = side(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            let new = side(&target.2).unwrap_or_else(|e| panic!("{}: {e}", target.2.display()));
+            let labels = (dir.display().to_string(), target.2.display().to_string());
+            let r = compare(&old, &new, (&labels.0, &labels.1), &Options::default());
+            pairs += 1;
+            // Every operator with state must be matched: nothing dropped, nothing failing.
+            let restored_states: usize = r
+                .operators
+                .iter()
+                .flat_map(|o| &o.states)
+                .filter(|s| s.verdict == flink_inspect::compat::Verdict::Restored)
+                .count();
+            if r.exit_code != 0 || !r.restorable || restored_states == 0 {
+                failures.push(format!(
+                    "{family} [{backend}] {}.{} {kind} -> {}.{} {}: exit {}, {} states restored\n{}",
+                    v.0,
+                    v.1,
+                    newest.0,
+                    newest.1,
+                    target.1,
+                    r.exit_code,
+                    restored_states,
+                    describe(&r)
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{pairs} older→newest pairs in {} families, {} unexpected",
+        fam.len(),
+        failures.len()
+    );
+    assert!(
+        pairs >= 100,
+        "only {pairs} pairs found under {}",
+        root.display()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
