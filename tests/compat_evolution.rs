@@ -8,7 +8,7 @@ mod compat_common;
 use std::path::{Path, PathBuf};
 
 use compat_common::{describe, side, testdata};
-use flink_inspect::compat::{Options, compare};
+use flink_inspect::compat::{Options, compare, read_contract, to_contract};
 use serde_json::Value;
 
 fn pairs() -> Vec<(PathBuf, Value)> {
@@ -57,6 +57,9 @@ fn every_evolution_pair_matches_what_flink_did() {
         let new_dir = case.join("savepoint");
         let old = side(&old_dir).unwrap_or_else(|e| panic!("{}: {e}", old_dir.display()));
         let new = side(&new_dir).unwrap_or_else(|e| panic!("{}: {e}", new_dir.display()));
+        // The same new job described by its contract file must give the same answers.
+        let text = serde_json::to_string_pretty(&to_contract(&new, None)).expect("serializes");
+        let from_contract = read_contract(&text).unwrap_or_else(|e| panic!("{e}"));
         for (key, allow) in [
             ("without_allow_non_restored_state", false),
             ("with_allow_non_restored_state", true),
@@ -67,6 +70,13 @@ fn every_evolution_pair_matches_what_flink_did() {
                 ..Options::default()
             };
             let r = compare(&old, &new, ("v1", "v2"), &opts);
+            let rc = compare(&old, &from_contract, ("v1", "v2 contract"), &opts);
+            assert_eq!(
+                (rc.exit_code, rc.worst, rc.operators.len()),
+                (r.exit_code, r.worst, r.operators.len()),
+                "{}: the contract of v2 judges differently from its snapshot",
+                case.display()
+            );
             checks += 1;
             if (r.exit_code == 0) != flink {
                 mismatches.push(format!(

@@ -124,7 +124,7 @@ fn print_table(r: &CompatReport) {
     for o in &r.operators {
         let mut why: Vec<String> = o.reasons.clone();
         why.extend(o.notes.iter().cloned());
-        if !why.is_empty() || o.states.is_empty() {
+        if !why.is_empty() || (o.states.is_empty() && o.verdict != Verdict::Restored) {
             let label = o.label();
             let size = if o.state_bytes > 0 {
                 format!("{label} [{}]", bytes(o.state_bytes))

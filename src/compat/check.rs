@@ -356,7 +356,16 @@ fn matched(o: &OperatorModel, n: &OperatorModel, ctx: Context, rocks: bool) -> O
             .iter()
             .any(|s| s.name == t.name && t.kind.is_keyed() == s.kind.is_keyed())
         {
-            v.states.push(new_state(t));
+            let mut sv = new_state(t);
+            if t.kind == Kind::Timers && o.raw_keyed {
+                sv.reasons = vec![
+                    "not a registered state in the old snapshot, which keeps this operator's \
+                     timers in raw keyed state (heap timers of older jobs): Flink restores them \
+                     from there"
+                        .into(),
+                ];
+            }
+            v.states.push(sv);
         }
     }
     // An operator restores when its worst state does; carried/new states do not lower it.

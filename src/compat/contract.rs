@@ -293,6 +293,7 @@ fn operator(o: &OperatorContract) -> Result<OperatorModel, String> {
         has_state: !states.is_empty() || o.state_bytes.is_some_and(|b| b > 0),
         keyed,
         key,
+        raw_keyed: false,
         states,
         notes: o.notes.clone(),
     })

@@ -157,6 +157,8 @@ pub struct OperatorModel {
     pub keyed: bool,
     /// Key serializer of its keyed backend.
     pub key: Option<Ser>,
+    /// It has raw keyed state (written by the operator itself, e.g. legacy timers).
+    pub raw_keyed: bool,
     pub states: Vec<StateModel>,
     /// What the headers could not tell.
     pub notes: Vec<String>,
@@ -230,6 +232,10 @@ pub fn from_snapshot(snapshot: &Snapshot, metas: &[OperatorMetas], uids: &UidLab
     for (index, op) in snapshot.operators.iter().enumerate() {
         let m = metas.iter().find(|m| m.index == index);
         let mut keyed = false;
+        let raw_keyed = op
+            .subtasks
+            .iter()
+            .any(|(_, st)| st.raw_keyed_state.is_some());
         let mut has_state = op.coordinator_state.is_some();
         for (_, st) in &op.subtasks {
             has_state |= st.state_size() > 0
@@ -244,8 +250,11 @@ pub fn from_snapshot(snapshot: &Snapshot, metas: &[OperatorMetas], uids: &UidLab
                 if let KeyedHandle::Incremental(_) = h {
                     backend = Some(BackendKind::RocksDb);
                 }
+                // Key-group handles of checkpoints are heap checkpoints from Flink 1.16 on
+                // (metadata version 4); before, RocksDB full snapshots used them too.
                 if let KeyedHandle::KeyGroups(k) = h
                     && k.kind != crate::metadata::KeyGroupsKind::Savepoint
+                    && snapshot.metadata_version >= 4
                     && backend.is_none()
                 {
                     backend = Some(BackendKind::Heap);
@@ -275,6 +284,7 @@ pub fn from_snapshot(snapshot: &Snapshot, metas: &[OperatorMetas], uids: &UidLab
             has_state,
             keyed,
             key,
+            raw_keyed,
             states,
             notes,
         });
