@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use compat_common::{describe, fixtures, side};
-use flink_inspect::compat::{Options, compare, parse_version};
+use flink_inspect::compat::{Options, Verdict, compare, parse_version};
+use flink_inspect::types::{Prim, TypeInfo};
 
 /// `(family, backend)` → snapshots as `(version, kind, dir)`.
 type Families = BTreeMap<(String, String), Vec<((u32, u32), String, PathBuf)>>;
@@ -90,6 +91,7 @@ fn older_snapshots_restore_into_the_newest_job() {
     };
     let fam = families(&root);
     let mut pairs = 0;
+    let mut controls = 0;
     let mut failures = Vec::new();
     for ((family, backend), snaps) in &fam {
         let newest = snaps.iter().map(|(v, _, _)| *v).max().expect("non-empty");
@@ -121,9 +123,51 @@ fn older_snapshots_restore_into_the_newest_job() {
                 .flat_map(|o| &o.states)
                 .filter(|s| s.verdict == flink_inspect::compat::Verdict::Restored)
                 .count();
-            if r.exit_code != 0 || !r.restorable || restored_states == 0 {
+            // The same job registers the same states: none may be left unchecked.
+            let carried = r
+                .operators
+                .iter()
+                .flat_map(|o| &o.states)
+                .filter(|s| s.verdict == Verdict::Carried)
+                .count();
+            // Negative control: the same pair with one state's value type changed must fail.
+            let mut mutated = new.clone();
+            let victim = mutated
+                .operators
+                .iter_mut()
+                .filter(|o| old.operator(&o.id).is_some())
+                .flat_map(|o| o.states.iter_mut())
+                .find_map(|s| {
+                    let name = s.name.clone();
+                    s.serializers
+                        .iter_mut()
+                        .find(|(role, _)| role == "VALUE_SERIALIZER")
+                        .map(|(_, ser)| (name, ser))
+                });
+            if let Some((name, ser)) = victim {
+                let other = if ser.ty == (TypeInfo::Primitive { ty: Prim::Boolean }) {
+                    Prim::Char
+                } else {
+                    Prim::Boolean
+                };
+                ser.ty = TypeInfo::Primitive { ty: other };
+                let m = compare(&old, &mutated, (&labels.0, &labels.1), &Options::default());
+                let hit = m
+                    .operators
+                    .iter()
+                    .flat_map(|o| &o.states)
+                    .any(|s| s.name == name && s.verdict == Verdict::Incompatible);
+                if m.exit_code != 1 || !hit {
+                    failures.push(format!(
+                        "{family} {}.{}: changing state {name}'s type was not caught",
+                        v.0, v.1
+                    ));
+                }
+                controls += 1;
+            }
+            if r.exit_code != 0 || !r.restorable || restored_states == 0 || carried > 0 {
                 failures.push(format!(
-                    "{family} [{backend}] {}.{} {kind} -> {}.{} {}: exit {}, {} states restored\n{}",
+                    "{family} [{backend}] {}.{} {kind} -> {}.{} {}: exit {}, {} states restored, {carried} carried\n{}",
                     v.0,
                     v.1,
                     newest.0,
@@ -137,7 +181,7 @@ fn older_snapshots_restore_into_the_newest_job() {
         }
     }
     eprintln!(
-        "{pairs} older→newest pairs in {} families, {} unexpected",
+        "{pairs} older→newest pairs in {} families, {controls} negative controls, {} unexpected",
         fam.len(),
         failures.len()
     );
@@ -146,5 +190,6 @@ fn older_snapshots_restore_into_the_newest_job() {
         "only {pairs} pairs found under {}",
         root.display()
     );
+    assert_eq!(controls, pairs, "every pair has a state to mutate");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
