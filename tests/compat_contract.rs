@@ -263,7 +263,7 @@ fn kryo_and_custom_serializers() {
     let r = one(
         "1.20",
         "Opaque(com.acme.MySerializer$Snap)",
-        "Opaque(com.acme.MySerializer$Snap)",
+        "Opaque(com.acme.OtherSerializer$Snap)",
     );
     assert_eq!(state_verdict(&r, "s").0, Verdict::Undecidable);
     assert_eq!(r.exit_code, 1);

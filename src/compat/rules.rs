@@ -411,7 +411,7 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
                 snapshot: s2,
             },
         ) => {
-            if c1 == c2 && s1 == s2 && !s1.is_empty() {
+            if c1 == c2 && s1 == s2 {
                 out.caveat(format!(
                     "{p}custom serializer {c1}: its snapshot is unchanged; its own compatibility \
                      check was not run"
