@@ -653,8 +653,9 @@ mod tests {
             check("Kryo(a.B)", "Pojo(a.B){x: Long}").compat,
             Compat::Incompatible
         );
+        assert_eq!(check("Opaque(a.S)", "Opaque(a.S)").compat, Compat::AsIs);
         assert_eq!(
-            check("Opaque(a.S)", "Opaque(a.S)").compat,
+            check("Opaque(a.S)", "Opaque(a.T)").compat,
             Compat::Undecidable
         );
         assert_eq!(check("Opaque(a.S)", "Long").compat, Compat::Undecidable);
