@@ -144,22 +144,32 @@ fn canonical_entry(
         let ns_len = ns_start - d.rest().len();
         skip_var_int_bytes(&mut d, ns_len as u64).map_err(|e| e.to_string())?;
     }
-    let vt = s.value_type().ok_or("no value serializer")?;
-    match (s.state_type(), vt) {
-        (Some("MAP"), TypeInfo::Map { key: uk, value: uv }) => {
+    // Entry-level types from the header (one entry per map user key, list elements
+    // delimited, TTL unwrapped); on disk a TTL value is `i64` last access + the value.
+    let et = s.entry_types();
+    let vt = et.value.as_ref().ok_or("no value serializer")?;
+    let stored = if et.ttl {
+        TypeInfo::Ttl {
+            inner: Box::new(vt.clone()),
+        }
+    } else {
+        vt.clone()
+    };
+    match (&s.kind, &et.user_key) {
+        (StateKind::Map, Some(uk)) => {
             decode(uk, &mut d).map_err(|e| e.to_string())?;
             let (null, v) = value.split_first().ok_or("empty map value")?;
             if *null == 0 {
-                decode_all(uv, v, "map value")?;
+                decode_all(&stored, v, "map value")?;
             } else if !v.is_empty() {
                 return Err("null map value with bytes".into());
             }
         }
-        (Some("LIST"), TypeInfo::List { elem }) => {
+        (StateKind::List, _) => {
             let vn: Arc<str> = Arc::from("list");
             let mut vd = DataInput::from_slice(&vn, value, 0);
             while !vd.rest().is_empty() {
-                decode(elem, &mut vd).map_err(|e| e.to_string())?;
+                decode(&stored, &mut vd).map_err(|e| e.to_string())?;
                 if !vd.rest().is_empty() {
                     let delim = vd.u8("delimiter").map_err(|e| e.to_string())?;
                     if delim != b',' {
@@ -169,7 +179,7 @@ fn canonical_entry(
             }
         }
         _ => {
-            let v = decode_all(vt, value, "value")?;
+            let v = decode_all(&stored, value, "value")?;
             st.decoded.push((s.name.clone(), key_value, ns_value, v));
         }
     }

@@ -321,6 +321,21 @@ mod tests {
     }
 
     #[test]
+    fn capture_records_every_consumed_byte() {
+        let data = [0, 0, 0, 7, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE];
+        let n = name();
+        let mut d = DataInput::from_slice(&n, &data, 0);
+        d.u8("x").unwrap();
+        d.start_capture();
+        d.u16("a").unwrap();
+        d.bytes(2, "b").unwrap();
+        d.skip(2, "c").unwrap();
+        assert_eq!(d.take_capture(), vec![0, 0, 7, 0xAA, 0xBB, 0xCC]);
+        d.u8("d").unwrap();
+        assert!(d.take_capture().is_empty());
+    }
+
+    #[test]
     fn read_utf() {
         let mut data = vec![0, 5];
         data.extend_from_slice(b"hello");

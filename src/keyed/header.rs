@@ -146,11 +146,62 @@ impl StateMetaInfo {
     /// True when the value serializer is TTL-wrapped (directly, or the element of a list /
     /// value of a map).
     pub fn has_ttl(&self) -> bool {
-        match self.value_type() {
-            Some(TypeInfo::Ttl { .. }) => true,
-            Some(TypeInfo::List { elem }) => matches!(**elem, TypeInfo::Ttl { .. }),
-            Some(TypeInfo::Map { value, .. }) => matches!(**value, TypeInfo::Ttl { .. }),
-            _ => false,
+        self.entry_types().ttl
+    }
+}
+
+/// The types of one stored entry of a state, as RocksDB and canonical savepoints store it (one
+/// entry per map user key, list elements delimited, TTL unwrapped and flagged).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryTypes {
+    pub namespace: Option<TypeInfo>,
+    /// MAP state: the user-key type.
+    pub user_key: Option<TypeInfo>,
+    /// VALUE/REDUCING/AGGREGATING: the value; LIST: one element; MAP: one user value;
+    /// PRIORITY_QUEUE: the element (`Timer<K, N>` for timers).
+    pub value: Option<TypeInfo>,
+    /// The value (or each element / user value) is wrapped in `Ttl<..>` on disk.
+    pub ttl: bool,
+}
+
+fn unwrap_ttl(t: &TypeInfo) -> (TypeInfo, bool) {
+    match t {
+        TypeInfo::Ttl { inner } => ((**inner).clone(), true),
+        other => (other.clone(), false),
+    }
+}
+
+impl StateMetaInfo {
+    /// Entry-level types (see [`EntryTypes`]); `None` parts where the meta info lacks them.
+    pub fn entry_types(&self) -> EntryTypes {
+        let namespace = self.namespace_type().cloned();
+        let value = self.value_type();
+        let v2 = self.backend == BackendType::KeyValueV2;
+        let (user_key, value, ttl) = match (&self.kind, value) {
+            // V1 meta infos hold the whole List/Map serializer; V2 ones the element / user value.
+            (StateKind::List, Some(TypeInfo::List { elem })) if !v2 => {
+                let (v, ttl) = unwrap_ttl(elem);
+                (None, Some(v), ttl)
+            }
+            (StateKind::Map, Some(TypeInfo::Map { key, value })) if !v2 => {
+                let (v, ttl) = unwrap_ttl(value);
+                (Some((**key).clone()), Some(v), ttl)
+            }
+            (StateKind::Map, Some(v)) => {
+                let (v, ttl) = unwrap_ttl(v);
+                (self.user_key_type().cloned(), Some(v), ttl)
+            }
+            (_, Some(v)) => {
+                let (v, ttl) = unwrap_ttl(v);
+                (None, Some(v), ttl)
+            }
+            (_, None) => (None, None, false),
+        };
+        EntryTypes {
+            namespace,
+            user_key,
+            value,
+            ttl,
         }
     }
 }
@@ -492,6 +543,42 @@ mod tests {
         }
         assert_eq!(s.namespace_type(), Some(&TypeInfo::VoidNamespace));
         assert_eq!(d.pos(), b.len() as u64);
+    }
+
+    #[test]
+    fn entry_types_unwrap_map_and_ttl() {
+        let long = TypeInfo::Primitive {
+            ty: crate::types::Prim::Long,
+        };
+        let ttl_map = TypeInfo::Map {
+            key: Box::new(long.clone()),
+            value: Box::new(TypeInfo::Ttl {
+                inner: Box::new(long.clone()),
+            }),
+        };
+        let entry = |ty: TypeInfo| SerializerEntry {
+            class_name: String::new(),
+            ty,
+            raw: Vec::new(),
+        };
+        let s = StateMetaInfo {
+            name: "m".into(),
+            backend: BackendType::KeyValue,
+            kind: StateKind::Map,
+            options: vec![("KEYED_STATE_TYPE".into(), "MAP".into())],
+            serializers: vec![
+                ("VALUE_SERIALIZER".into(), entry(ttl_map)),
+                (
+                    "NAMESPACE_SERIALIZER".into(),
+                    entry(TypeInfo::VoidNamespace),
+                ),
+            ],
+        };
+        let et = s.entry_types();
+        assert_eq!(et.user_key, Some(long.clone()));
+        assert_eq!(et.value, Some(long));
+        assert!(et.ttl && s.has_ttl());
+        assert_eq!(et.namespace, Some(TypeInfo::VoidNamespace));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use super::binary_row::{decimal_string, decode_row_bytes};
-use super::java_ser::{JValue, read_java_object};
+use super::java_obj::{JavaValue, as_list, read_java_object};
 use super::tree::{ArrayElem, Prim, TypeInfo};
 use super::value::{Value, big_int_string, row_kind};
 use crate::io::text::read_string_value;
@@ -208,9 +208,7 @@ pub fn decode_bytes(
 
 /// Consumes one value of type `t` without keeping it (same byte rules as [`decode`]).
 pub fn skip<R: Read>(t: &TypeInfo, d: &mut DataInput<R>) -> DecodeResult<()> {
-    if let Some(n) = t.fixed_len()
-        && !matches!(t, TypeInfo::VoidNamespace)
-    {
+    if let Some(n) = t.byte_len() {
         return d.skip(n as u64, "fixed-length value");
     }
     decode_at(t, d, 0).map(|_| ())
@@ -486,23 +484,27 @@ fn decode_at<R: Read>(t: &TypeInfo, d: &mut DataInput<R>, depth: usize) -> Decod
 }
 
 /// A Java-serialized object as a value: objects become structs of their fields.
-fn java_value(v: &JValue, depth: usize) -> Value {
+fn java_value(v: &JavaValue, depth: usize) -> Value {
     if depth > 32 {
         return Value::Null;
     }
     match v {
-        JValue::Null | JValue::Cycle(_) => Value::Null,
-        JValue::Bool(b) => Value::Bool(*b),
-        JValue::Int(i) => Value::Int(*i),
-        JValue::Float(f) => Value::Float(*f),
-        JValue::Char(c) => Value::String(crate::io::text::utf16_to_string(&[*c])),
-        JValue::String(s) | JValue::Class(s) => Value::String(s.clone()),
-        JValue::Enum { name, .. } => Value::Enum(name.clone()),
-        JValue::Block(b) => Value::Bytes(b.clone()),
-        JValue::Array { items, .. } => {
-            Value::List(items.iter().map(|i| java_value(i, depth + 1)).collect())
+        JavaValue::Null | JavaValue::Cycle(_) => Value::Null,
+        JavaValue::Bool(b) => Value::Bool(*b),
+        JavaValue::Byte(i) => Value::Int(*i as i64),
+        JavaValue::Short(i) => Value::Int(*i as i64),
+        JavaValue::Int(i) => Value::Int(*i as i64),
+        JavaValue::Long(i) => Value::Int(*i),
+        JavaValue::Float(f) => Value::Float(*f as f64),
+        JavaValue::Double(f) => Value::Float(*f),
+        JavaValue::Char(c) => Value::String(crate::io::text::utf16_to_string(&[*c])),
+        JavaValue::String(s) | JavaValue::Class(s) => Value::String(s.to_string()),
+        JavaValue::Enum { constant, .. } => Value::Enum(constant.to_string()),
+        JavaValue::BlockData(b) => Value::Bytes(b.clone()),
+        JavaValue::Array { elements, .. } => {
+            Value::List(elements.iter().map(|i| java_value(i, depth + 1)).collect())
         }
-        JValue::Object { class, fields, .. } => match class.as_str() {
+        JavaValue::Object(o) => match &*o.class {
             "java.lang.Integer"
             | "java.lang.Long"
             | "java.lang.Short"
@@ -510,10 +512,10 @@ fn java_value(v: &JValue, depth: usize) -> Value {
             | "java.lang.Double"
             | "java.lang.Float"
             | "java.lang.Boolean"
-            | "java.lang.Character" => v
+            | "java.lang.Character" => o
                 .field("value")
                 .map_or(Value::Null, |x| java_value(x, depth + 1)),
-            _ => match v.as_list() {
+            class => match as_list(v) {
                 Some(items) if class.starts_with("java.util.") => Value::List(
                     items
                         .into_iter()
@@ -521,9 +523,9 @@ fn java_value(v: &JValue, depth: usize) -> Value {
                         .collect(),
                 ),
                 _ => Value::Struct(
-                    fields
+                    o.fields
                         .iter()
-                        .map(|(n, x)| (n.clone(), java_value(x, depth + 1)))
+                        .map(|(_, n, x)| (n.to_string(), java_value(x, depth + 1)))
                         .collect(),
                 ),
             },
@@ -707,6 +709,17 @@ mod tests {
             "{e}"
         );
         assert_eq!(format_timestamp(1_500, 250), "1970-01-01T00:00:01.50000025");
+        // Flink reports Timer<Long, VoidNamespace> as 16 bytes; it writes 17
+        let timer = TypeInfo::Timer {
+            key: Box::new(long()),
+            namespace: Box::new(TypeInfo::VoidNamespace),
+        };
+        assert_eq!(timer.fixed_len(), Some(16));
+        assert_eq!(timer.byte_len(), Some(17));
+        let n17: Arc<str> = Arc::from("t");
+        let mut d = DataInput::from_slice(&n17, &[0u8; 18], 0);
+        skip(&timer, &mut d).unwrap();
+        assert_eq!(d.rest().len(), 1);
         let n: Arc<str> = Arc::from("t");
         let kryo = TypeInfo::Kryo {
             class: "com.acme.X".into(),

@@ -1,14 +1,14 @@
 //! Flink SQL `LogicalType` objects (read from Java serialization streams) to [`SqlType`].
 
-use super::java_ser::JValue;
+use super::java_obj::{JavaValue, as_int, as_list, as_str, class_of, field};
 use super::tree::{SqlKind, SqlType};
 
-fn int_field(v: &JValue, name: &str) -> u32 {
-    v.field(name).and_then(JValue::as_int).unwrap_or(0).max(0) as u32
+fn int_field(v: &JavaValue, name: &str) -> u32 {
+    field(v, name).and_then(as_int).unwrap_or(0).max(0) as u32
 }
 
-fn child(v: &JValue, name: &str, depth: usize) -> Box<SqlType> {
-    Box::new(match v.field(name) {
+fn child(v: &JavaValue, name: &str, depth: usize) -> Box<SqlType> {
+    Box::new(match field(v, name) {
         Some(c) => sql_type(c, depth + 1),
         None => SqlType {
             nullable: true,
@@ -21,9 +21,9 @@ fn child(v: &JValue, name: &str, depth: usize) -> Box<SqlType> {
 
 /// Converts a deserialized `org.apache.flink.table.types.logical.*Type` object. Unknown shapes
 /// become [`SqlKind::Other`] with the type-root name (or the class name).
-pub fn sql_type(v: &JValue, depth: usize) -> SqlType {
-    let nullable = !matches!(v.field("isNullable"), Some(JValue::Bool(false)));
-    let root = v.field("typeRoot").and_then(JValue::as_str).unwrap_or("");
+pub fn sql_type(v: &JavaValue, depth: usize) -> SqlType {
+    let nullable = !matches!(field(v, "isNullable"), Some(JavaValue::Bool(false)));
+    let root = field(v, "typeRoot").and_then(as_str).unwrap_or("");
     if depth > 32 {
         return SqlType {
             nullable,
@@ -79,31 +79,63 @@ pub fn sql_type(v: &JValue, depth: usize) -> SqlType {
             value: child(v, "valueType", depth),
         },
         "ROW" => {
-            let fields = v
-                .field("fields")
-                .and_then(JValue::as_list)
+            let fields = field(v, "fields")
+                .and_then(as_list)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|rf| {
-                    let name = rf.field("name").and_then(JValue::as_str).unwrap_or("?");
+                    let name = field(rf, "name").and_then(as_str).unwrap_or("?");
                     (name.to_string(), *child(rf, "type", depth))
                 })
                 .collect();
             SqlKind::Row { fields }
         }
+        // Structured types are stored as rows of their attributes.
+        "STRUCTURED_TYPE" => {
+            let fields = field(v, "attributes")
+                .and_then(as_list)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| {
+                    let name = field(a, "name").and_then(as_str).unwrap_or("?");
+                    (name.to_string(), *child(a, "type", depth))
+                })
+                .collect();
+            SqlKind::Row { fields }
+        }
+        // A distinct type is stored as its source type.
+        "DISTINCT_TYPE" => child(v, "sourceType", depth).kind,
         "RAW" => SqlKind::Raw {
-            class: match v.field("clazz") {
-                Some(JValue::Class(c)) => c.clone(),
+            class: match field(v, "clazz") {
+                Some(JavaValue::Class(c)) => c.to_string(),
                 _ => String::new(),
             },
         },
         "NULL" => SqlKind::Null,
         "" => SqlKind::Other {
-            type_root: v.class().unwrap_or("?").to_string(),
+            type_root: class_of(v).unwrap_or("?").to_string(),
         },
         other => SqlKind::Other {
             type_root: other.to_string(),
         },
     };
     SqlType { nullable, kind }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_type_json_uses_flink_names() {
+        let t = SqlType {
+            nullable: false,
+            kind: SqlKind::VarChar { length: 5 },
+        };
+        assert_eq!(
+            serde_json::to_value(&t).unwrap(),
+            serde_json::json!({"nullable": false, "root": "VARCHAR", "length": 5})
+        );
+        assert_eq!(t.to_string(), "VARCHAR(5) NOT NULL");
+    }
 }

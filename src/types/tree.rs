@@ -68,9 +68,12 @@ pub struct SqlType {
 #[serde(tag = "root", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SqlKind {
     Boolean,
+    #[serde(rename = "TINYINT")]
     TinyInt,
+    #[serde(rename = "SMALLINT")]
     SmallInt,
     Integer,
+    #[serde(rename = "BIGINT")]
     BigInt,
     Float,
     Double,
@@ -87,12 +90,14 @@ pub enum SqlKind {
     Char {
         length: u32,
     },
+    #[serde(rename = "VARCHAR")]
     VarChar {
         length: u32,
     },
     Binary {
         length: u32,
     },
+    #[serde(rename = "VARBINARY")]
     VarBinary {
         length: u32,
     },
@@ -267,8 +272,19 @@ impl TypeInfo {
         TypeInfo::Primitive { ty }
     }
 
-    /// Fixed serialized length, as Flink's `getLength()` (`None` = variable).
+    /// Fixed serialized length as Flink's `getLength()` reports it (`None` = variable). This is
+    /// what decides whether RocksDB/canonical composite keys carry length bytes. Note that
+    /// Flink reports 0 for `VoidNamespace`, which writes one byte; see [`TypeInfo::byte_len`].
     pub fn fixed_len(&self) -> Option<u32> {
+        self.len_with(0)
+    }
+
+    /// Number of bytes every value of this type occupies, if constant (`VoidNamespace` = 1).
+    pub fn byte_len(&self) -> Option<u32> {
+        self.len_with(1)
+    }
+
+    fn len_with(&self, void_ns: u32) -> Option<u32> {
         use Prim::*;
         match self {
             TypeInfo::Primitive { ty } => match ty {
@@ -283,20 +299,30 @@ impl TypeInfo {
                 String | BigInteger | BigDecimal | StringData => None,
             },
             TypeInfo::Enum { .. } => Some(4),
-            TypeInfo::VoidNamespace => Some(0),
+            TypeInfo::VoidNamespace => Some(void_ns),
             TypeInfo::TimeWindow | TypeInfo::SqlTimeWindow => Some(16),
             TypeInfo::GlobalWindow | TypeInfo::NullMarker => Some(1),
             TypeInfo::CountWindow => Some(8),
+            // TupleSerializerBase: fixed only if every field is fixed and non-empty
             TypeInfo::Tuple { fields, .. } => {
                 let mut sum = 0u32;
                 for f in fields {
-                    match f.fixed_len() {
+                    match f.len_with(void_ns) {
                         Some(n) if n > 0 => sum = sum.saturating_add(n),
                         _ => return None,
                     }
                 }
                 Some(sum)
             }
+            // TimerSerializer and CompositeSerializer (TTL): 8 + the parts when all are fixed
+            TypeInfo::Timer { key, namespace } => Some(
+                8u32.saturating_add(key.len_with(void_ns)?)
+                    .saturating_add(namespace.len_with(void_ns)?),
+            ),
+            TypeInfo::Ttl { inner } => Some(8u32.saturating_add(inner.len_with(void_ns)?)),
+            // NullableSerializer: fixed only with null padding (flag + padded value)
+            TypeInfo::Nullable { padding, .. } if *padding > 0 => Some(padding.saturating_add(1)),
+            TypeInfo::External { inner } => inner.len_with(void_ns),
             _ => None,
         }
     }

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use super::{DELEGATE_MAGIC, MAX_SCAN, Parsed, read_with_class};
 use crate::io::{DataInput, DecodeResult};
-use crate::types::java_ser::read_java_object;
+use crate::types::java_obj::read_java_object;
 use crate::types::tree::TypeInfo;
 
 /// `CompositeTypeSerializerSnapshot` after its magic: outer version, outer payload, delegate.
@@ -49,9 +49,12 @@ pub(super) fn read_composite<R: Read>(
             Outer::Int(d.i32("nullable padding length")?)
         }
         "NFAStateSerializerSnapshot" if outer >= 2 => Outer::Bool(d.bool("NFA flag")?),
-        "LinkedListSerializer$LinkedListSerializerSnapshot" if outer >= 2 => {
-            Outer::Bool(d.bool("linked list hasNullMask")?)
-        }
+        // outer v1: no null mask; v2: null mask implied; v3+: a flag
+        "LinkedListSerializer$LinkedListSerializerSnapshot" => Outer::Bool(if outer >= 3 {
+            d.bool("linked list hasNullMask")?
+        } else {
+            outer == 2
+        }),
         "ExternalSerializer$ExternalSerializerSnapshot" => {
             read_java_object(d, "external DataType")?;
             Outer::Bool(d.bool("external isInternalInput")?)

@@ -19,7 +19,7 @@ use composite::{read_composite, read_delegate};
 use optional_map::{read_kryo, read_pojo};
 use sql::{read_avro, read_row_data};
 
-use super::java_ser::read_java_object;
+use super::java_obj::{class_of, read_java_object};
 use super::logical::sql_type;
 use super::tree::{ArrayElem, Prim, SqlType, TypeInfo};
 use crate::io::{DataInput, DecodeResult};
@@ -51,6 +51,23 @@ pub enum Parsed {
         /// composite magic).
         consumed: Vec<u8>,
     },
+}
+
+impl Parsed {
+    /// The type, with an unknown snapshot as [`TypeInfo::Opaque`] (its payload not read).
+    pub fn into_type(self) -> TypeInfo {
+        match self {
+            Parsed::Known(t) => t,
+            Parsed::Unknown {
+                class_name,
+                consumed,
+                ..
+            } => TypeInfo::Opaque {
+                class_name,
+                snapshot: consumed,
+            },
+        }
+    }
 }
 
 /// Reads a top-level snapshot (`int32 proxy version`, then the nested form).
@@ -334,7 +351,7 @@ fn read_legacy_adapter<R: Read>(d: &mut DataInput<R>, class: String) -> DecodeRe
     let mut s = DataInput::from_slice(&file, &java, java_at);
     let serializer = read_java_object(&mut s, "legacy Java-serialized serializer")
         .ok()
-        .and_then(|v| v.class().map(str::to_string));
+        .and_then(|v| class_of(&v).map(str::to_string));
     if class == "org.apache.flink.api.common.typeutils.ParameterlessTypeSerializerConfig" {
         d.utf("parameterless serializer identifier")?;
         if let Some(t) = serializer

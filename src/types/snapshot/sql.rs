@@ -6,7 +6,7 @@ use std::io::Read;
 use super::composite::read_delegate;
 use crate::io::text::read_string_value;
 use crate::io::{DataInput, DecodeResult};
-use crate::types::java_ser::{JValue, read_java_object};
+use crate::types::java_obj::{JavaValue, read_java_object};
 use crate::types::logical::sql_type;
 use crate::types::tree::TypeInfo;
 
@@ -41,7 +41,7 @@ pub(super) fn read_row_data<R: Read>(
     }
     let mut fields = Vec::with_capacity(n as usize);
     for _ in 0..n {
-        let lt: JValue = read_java_object(d, "RowData field LogicalType")?;
+        let lt: JavaValue = read_java_object(d, "RowData field LogicalType")?;
         fields.push(sql_type(&lt, 0));
     }
     // The nested field serializers repeat what the logical types say; read past them.
