@@ -62,7 +62,8 @@ for v in "${versions[@]}"; do
     done
     heap=1g
     [[ $scale -eq 1 ]] && heap=10g   # the hashmap backend keeps ~1 GB of state as Java objects
-    run_gen() { java "${opens[@]}" "-Xmx$heap" -XX:ActiveProcessorCount=2 "$@"; }
+    # GEN_JAVA_OPTS: extra JVM options, e.g. -Dgen.scale.events=200000 for a quick --scale trial
+    run_gen() { java "${opens[@]}" "-Xmx$heap" -XX:ActiveProcessorCount=2 ${GEN_JAVA_OPTS:-} "$@"; }
     if ! run_gen -cp "$classes:$cp" gen.Gen "${args[@]}"; then
         status=1
     fi

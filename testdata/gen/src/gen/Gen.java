@@ -62,8 +62,8 @@ public final class Gen {
         for (Case c : Cases.all()) {
             if (scale) {
                 if (!SCALE_CASES.contains(c.name)) continue;
-                c.events = 12_000_000;
-                c.keys = 3_000_000;
+                c.events = Integer.getInteger("gen.scale.events", 12_000_000);
+                c.keys = Math.max(1, c.events / 4);
             }
             if (c.job.equals("evo") ? !c.evoClasses.equals(evoClasses) : evoClasses != null) continue;
             if (!only.isEmpty() && only.stream().noneMatch(o -> c.name.equals(o) || c.name.startsWith(o + "-") || o.equals(c.job))) continue;
