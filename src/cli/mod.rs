@@ -2,6 +2,8 @@
 //! compatible, 1 findings or incompatible, 2 trouble.
 
 mod common;
+mod compat;
+mod contract;
 mod files;
 mod info;
 mod ls;
@@ -39,6 +41,10 @@ enum Command {
     Schema(schema::Args),
     /// Decoded keyed-state entries of one operator (--json: JSON Lines).
     State(state::Args),
+    /// The state contract of a snapshot as JSON: per operator, its states and their types.
+    Contract(contract::Args),
+    /// Would a new job version restore this snapshot: OLD snapshot, NEW snapshot or contract.
+    Compat(compat::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -60,6 +66,8 @@ pub fn run() -> i32 {
         Command::Ls(a) => ls::run(a, cli.json),
         Command::Schema(a) => schema::run(a, cli.json),
         Command::State(a) => state::run(a, cli.json),
+        Command::Contract(a) => contract::run(a, cli.json),
+        Command::Compat(a) => compat::run(a, cli.json),
     };
     match result {
         Ok(code) => code,
