@@ -22,6 +22,9 @@ public final class Case implements java.io.Serializable {
     String evoClasses = "v1";
     boolean evoV2, evoRename, evoLongAmount, evoTtl, evoExtra;
     String evoChanges = "";
+    /** Evolution: the v1 case whose savepoint v2 starts from; MapState per_label; its user key Integer instead of String. */
+    String evoBase = "evolution-v1";
+    boolean evoMap, evoMapIntKey;
 
     Case(String name, String job) {
         this.name = name;
@@ -42,4 +45,7 @@ public final class Case implements java.io.Serializable {
     Case longAmount() { evoLongAmount = true; return this; }
     Case ttl() { evoTtl = true; return this; }
     Case extraOperator() { evoExtra = true; return this; }
+    /** The RocksDB evolution set: RocksDB backend, MapState per_label, v2s start from evolution-rocksdb-v1. */
+    Case rocksEvo() { backend = "rocksdb"; evoMap = true; evoBase = "evolution-rocksdb-v1"; return this; }
+    Case intMapKey() { evoMapIntKey = true; return this; }
 }

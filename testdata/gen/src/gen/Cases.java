@@ -26,6 +26,8 @@ public final class Cases {
                 new Case("types-rocksdb-checkpoint", "types").backend("rocksdb").checkpoint(),
                 new Case("opstate-hashmap-savepoint", "opstate"),
                 new Case("opstate-rocksdb-checkpoint", "opstate").backend("rocksdb").checkpoint(),
+                new Case("sql-hashmap-savepoint", "sql"),
+                new Case("sql-rocksdb-savepoint", "sql").backend("rocksdb"),
                 // evolution: v1, then each v2 change alone, then all together
                 new Case("evolution-v1", "evo"),
                 new Case("evolution-rename-uid", "evo").evo("v1", "uid evo-counter renamed to evo-counter-renamed").rename(),
@@ -36,6 +38,11 @@ public final class Cases {
                 new Case("evolution-add-operator", "evo").evo("v1", "new keyed operator evo-extra").extraOperator(),
                 new Case("evolution-change-maxp", "evo").evo("v1", "max parallelism 128 to 256").maxParallelism(256),
                 new Case("evolution-all", "evo").evo("all", "all of: uid rename, POJO field b removed and c added, amount Integer to Long, TTL on, new operator, max parallelism 256")
-                        .rename().longAmount().ttl().extraOperator().maxParallelism(256));
+                        .rename().longAmount().ttl().extraOperator().maxParallelism(256),
+                // the same on RocksDB, with a MapState whose user-key type changes
+                new Case("evolution-rocksdb-v1", "evo").rocksEvo(),
+                new Case("evolution-rocksdb-change-type", "evo").evo("v1", "RocksDB: ValueState amount: Integer to Long").rocksEvo().longAmount(),
+                new Case("evolution-rocksdb-toggle-ttl", "evo").evo("v1", "RocksDB: ValueState maybe_ttl: TTL switched on").rocksEvo().ttl(),
+                new Case("evolution-rocksdb-map-key-type", "evo").evo("v1", "RocksDB: MapState per_label user key String (label) to Integer (label length)").rocksEvo().intMapKey());
     }
 }

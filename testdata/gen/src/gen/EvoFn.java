@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -32,15 +34,19 @@ public class EvoFn extends KeyedProcessFunction<String, Ev, String> {
         }
         ValueStateDescriptor<Long> ttl = new ValueStateDescriptor<>("maybe_ttl", Types.LONG);
         if (c.evoTtl) ttl.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofDays(3650)).build());
-        return Arrays.asList(
-                new ValueStateDescriptor("profile", (TypeInformation) TypeInformation.of(profile)),
-                new ValueStateDescriptor("amount", c.evoLongAmount ? (TypeInformation) Types.LONG : (TypeInformation) Types.INT),
-                ttl);
+        List<StateDescriptor<?, ?>> ds = new java.util.ArrayList<>();
+        ds.add(new ValueStateDescriptor("profile", (TypeInformation) TypeInformation.of(profile)));
+        ds.add(new ValueStateDescriptor("amount", c.evoLongAmount ? (TypeInformation) Types.LONG : (TypeInformation) Types.INT));
+        ds.add(ttl);
+        // MapState per_label: label -> amount (v1), or label length -> amount (user-key type change)
+        if (c.evoMap) ds.add(new MapStateDescriptor("per_label", c.evoMapIntKey ? (TypeInformation) Types.INT : (TypeInformation) Types.STRING, Types.INT));
+        return ds;
     }
 
     private final String uid;
     private final Case c;
     private transient List<ValueState<Object>> states;
+    private transient MapState<Object, Integer> perLabel;
 
     public EvoFn(String uid, Case c) {
         this.uid = uid;
@@ -51,7 +57,10 @@ public class EvoFn extends KeyedProcessFunction<String, Ev, String> {
     @Override
     public void open(OpenContext ctx) {
         states = new java.util.ArrayList<>();
-        for (StateDescriptor<?, ?> d : descriptors(c)) states.add(getRuntimeContext().getState((ValueStateDescriptor<Object>) d));
+        for (StateDescriptor<?, ?> d : descriptors(c)) {
+            if (d instanceof MapStateDescriptor) perLabel = getRuntimeContext().getMapState((MapStateDescriptor<Object, Integer>) d);
+            else states.add(getRuntimeContext().getState((ValueStateDescriptor<Object>) d));
+        }
     }
 
     static void set(Object o, String field, Object v) throws Exception {
@@ -70,6 +79,11 @@ public class EvoFn extends KeyedProcessFunction<String, Ev, String> {
         for (int i = 0; i < vs.length; i++) {
             states.get(i).update(vs[i]);
             Truth.put(Truth.id(uid, ds.get(i).getName(), "value", ctx.getCurrentKey(), VoidNamespace.INSTANCE, null, null), vs[i]);
+        }
+        if (c.evoMap) {
+            Object uk = c.evoMapIntKey ? (Object) e.label.length() : (Object) e.label;
+            perLabel.put(uk, e.amount);
+            Truth.put(Truth.id(uid, "per_label", "map", ctx.getCurrentKey(), VoidNamespace.INSTANCE, uk, null), e.amount);
         }
         Truth.PROCESSED.incrementAndGet();
     }

@@ -69,7 +69,8 @@ public final class Gen {
             if (!only.isEmpty() && only.stream().noneMatch(o -> c.name.equals(o) || c.name.startsWith(o + "-") || o.equals(c.job))) continue;
             long t0 = System.nanoTime();
             try {
-                run(c);
+                if (c.job.equals("sql")) SqlGen.run(c);
+                else run(c);
                 System.out.printf("OK   %s/%s (%.1fs)%n", version, c.name, (System.nanoTime() - t0) / 1e9);
             } catch (Exception e) {
                 failures++;
@@ -138,16 +139,16 @@ public final class Gen {
         try (MiniCluster mc = new MiniCluster(mcc)) {
             mc.start();
             if (c.evoV2) {
-                Path v1 = outRoot.resolve("flink-" + version).resolve("evolution-v1").resolve("savepoint");
+                Path v1 = outRoot.resolve("flink-" + version).resolve(c.evoBase).resolve("savepoint");
                 if (!Files.exists(v1.resolve("_metadata")))
-                    throw new IllegalStateException("run evolution-v1 first: " + v1 + " is missing");
+                    throw new IllegalStateException("run " + c.evoBase + " first: " + v1 + " is missing");
                 // restore from a copy under the neutral root, so no workstation path lands in the messages
-                Path copy = tmp.resolve("evolution-v1-savepoint");
+                Path copy = tmp.resolve(c.evoBase + "-savepoint");
                 copyTree(v1, copy);
                 v1 = copy;
                 attempts = "{\n  \"case\": " + Json.str(c.name)
                         + ",\n  \"changes\": " + Json.str(c.evoChanges)
-                        + ",\n  \"restored_from\": \"../evolution-v1/savepoint\""
+                        + ",\n  \"restored_from\": " + Json.str("../" + c.evoBase + "/savepoint")
                         + ",\n  \"without_allow_non_restored_state\": " + attempt(mc, c, conf, v1, false)
                         + ",\n  \"with_allow_non_restored_state\": " + attempt(mc, c, conf, v1, true) + "\n}\n";
                 Truth.reset();
@@ -326,7 +327,7 @@ public final class Gen {
                 break;
             }
             try {
-                mc.triggerSavepoint(id, tmpRoot.resolve(version).resolve("attempts").toUri().toString(), true, SavepointFormatType.CANONICAL)
+                mc.triggerSavepoint(id, tmpRoot.resolve(version).resolve(c.name).resolve("attempts").toUri().toString(), true, SavepointFormatType.CANONICAL)
                         .get(30, TimeUnit.SECONDS);
                 mc.requestJobResult(id).get();
                 return "{\"result\": \"restored\"}";
