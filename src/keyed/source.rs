@@ -59,6 +59,8 @@ pub enum Format {
     Canonical,
     /// Heap-backend checkpoint: `formats/heap-checkpoint.md`.
     HeapCheckpoint,
+    /// RocksDB/ForSt native SST files: `formats/rocksdb-snapshots.md`.
+    Native,
 }
 
 /// One piece of work: key groups `first..=last` of subtask `subtask`'s managed keyed handle.
@@ -182,6 +184,12 @@ pub fn plan<'a>(op: &'a OperatorState, filter: &Filter, pieces: u32) -> Vec<Work
             continue;
         }
         let n = b - a + 1;
+        // A native (SST) handle is one unit: every piece would read all of its files.
+        let pieces = if matches!(handle, KeyedHandle::Incremental(_)) {
+            1
+        } else {
+            pieces
+        };
         let step = n.div_ceil(pieces.max(1)).max(1);
         let mut s = a;
         while s <= b {
@@ -306,6 +314,9 @@ pub fn read_unit(
                 },
             }
         }
+        KeyedHandle::Incremental(h) => {
+            read_native(h, unit, max_parallelism, resolver, filter, sink)
+        }
         other => UnitResult {
             errors: vec![ReadError::other(
                 unit.subtask,
@@ -318,6 +329,70 @@ pub fn read_unit(
             ..UnitResult::default()
         },
     }
+}
+
+/// A RocksDB/ForSt native handle (full or incremental): every SST of every column family,
+/// merged, filtered to the unit's key groups (`crate::rocksdb::read_incremental`).
+fn read_native(
+    h: &crate::metadata::IncrementalHandle,
+    unit: &WorkUnit,
+    max_parallelism: u32,
+    resolver: &PathResolver,
+    filter: &Filter,
+    sink: &mut dyn FnMut(&Entry) -> ControlFlow<()>,
+) -> UnitResult {
+    const STOP: &str = "the reader of the entries asked to stop";
+    let mut result = UnitResult {
+        format: Some(Format::Native),
+        ..UnitResult::default()
+    };
+    let mut groups = std::collections::BTreeSet::new();
+    let wants_state = |m: &crate::keyed::header::StateMetaInfo| {
+        filter
+            .states
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| *n == m.name))
+    };
+    let mut entries = 0u64;
+    let mut each = |e: Entry| -> crate::io::DecodeResult<()> {
+        if e.key_group < unit.first || e.key_group > unit.last {
+            return Ok(());
+        }
+        if filter.key.as_ref().is_some_and(|k| *k != e.key) {
+            return Ok(());
+        }
+        groups.insert(e.key_group);
+        entries += 1;
+        match sink(&e) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(()) => Err(DecodeError::new(&std::sync::Arc::from(""), 0, STOP)),
+        }
+    };
+    let read = crate::rocksdb::read_incremental(
+        h,
+        unit.subtask,
+        max_parallelism,
+        resolver,
+        &wants_state,
+        &mut each,
+    );
+    match read {
+        Ok(_) => {}
+        Err(e) if e.expected == STOP => result.stopped = true,
+        Err(e) => result.errors.push(ReadError {
+            subtask: unit.subtask,
+            key_group: None,
+            file: e.file.to_string(),
+            offset: Some(e.offset),
+            message: match &e.context {
+                Some(c) => format!("{} ({c})", e.expected),
+                None => e.expected.clone(),
+            },
+        }),
+    }
+    result.entries = entries;
+    result.key_groups_read = groups.into_iter().collect();
+    result
 }
 
 fn describe_stream(d: &crate::metadata::StreamHandle) -> String {
@@ -542,6 +617,7 @@ fn body<R: Read>(
     match format {
         Format::Canonical => canonical::read_key_group(d, states, kg, subtask, sink),
         Format::HeapCheckpoint => heap::read_key_group_body(d, states, kg, subtask, sink),
+        Format::Native => Err(d.err("a key-group stream (native SST handles have none)")),
     }
 }
 
