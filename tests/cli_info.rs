@@ -49,7 +49,9 @@ fn info_matches_the_inventory_flink_recorded() {
         let version = snap["metadata_version"].as_u64().unwrap();
         for op in inv["operators"].as_array().unwrap() {
             let got = find_op(&r, op["operator_id"].as_str().unwrap());
-            if version >= 5 {
+            if op.get("uid").is_none() {
+                // SQL operators: the generator lists them by name and OperatorID only.
+            } else if version >= 5 {
                 assert_eq!(got["uid"], op["uid"], "{ctx}");
                 assert_eq!(got["uid_source"], "stored", "{ctx}");
             } else {
@@ -88,15 +90,21 @@ fn given_uids_label_operators_of_files_without_uids() {
         if snap["metadata_version"].as_u64().unwrap() >= 5 {
             continue;
         }
+        let with_uid: Vec<&Value> = inv["operators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["uid"].is_string())
+            .collect();
         let mut args: Vec<String> = vec!["info".into(), path.display().to_string()];
-        for op in inv["operators"].as_array().unwrap() {
+        for op in &with_uid {
             args.push("--uid".into());
             args.push(op["uid"].as_str().unwrap().into());
         }
         args.push("--uid".into());
         args.push("no-such-operator".into());
         let r = run_json(&args);
-        for op in inv["operators"].as_array().unwrap() {
+        for op in &with_uid {
             let got = find_op(&r, op["operator_id"].as_str().unwrap());
             assert_eq!(got["uid"], op["uid"]);
             assert_eq!(got["uid_source"], "given");

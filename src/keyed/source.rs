@@ -351,7 +351,7 @@ fn read_native(
         filter
             .states
             .as_ref()
-            .is_none_or(|names| names.iter().any(|n| *n == m.name))
+            .is_none_or(|names| names.contains(&m.name))
     };
     let mut entries = 0u64;
     let mut each = |e: Entry| -> crate::io::DecodeResult<()> {
