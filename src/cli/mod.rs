@@ -5,6 +5,8 @@ mod common;
 mod files;
 mod info;
 mod render;
+mod size;
+mod skew;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +30,10 @@ enum Command {
     Info(info::Args),
     /// Every file a snapshot references, with owner and size; --check verifies them.
     Files(files::Args),
+    /// Where the bytes are: entries, keys and bytes per operator, state, subtask, key group.
+    Size(size::Args),
+    /// How keyed state spreads over key groups and subtasks, and which keys are hot.
+    Skew(skew::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -46,6 +52,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(a) => info::run(a, cli.json),
         Command::Files(a) => files::run(a, cli.json),
+        Command::Size(a) => size::run(a, cli.json),
+        Command::Skew(a) => skew::run(a, cli.json),
     };
     match result {
         Ok(code) => code,
