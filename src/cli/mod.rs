@@ -5,8 +5,10 @@ mod common;
 mod files;
 mod info;
 mod render;
+mod schema;
 mod size;
 mod skew;
+mod state;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +36,10 @@ enum Command {
     Size(size::Args),
     /// How keyed state spreads over key groups and subtasks, and which keys are hot.
     Skew(skew::Args),
+    /// Keyed states per operator: kind, key / namespace / value types, TTL, serializers.
+    Schema(schema::Args),
+    /// Decoded keyed-state entries of one operator (--json: JSON Lines).
+    State(state::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -54,6 +60,8 @@ pub fn run() -> i32 {
         Command::Files(a) => files::run(a, cli.json),
         Command::Size(a) => size::run(a, cli.json),
         Command::Skew(a) => skew::run(a, cli.json),
+        Command::Schema(a) => schema::run(a, cli.json),
+        Command::State(a) => state::run(a, cli.json),
     };
     match result {
         Ok(code) => code,

@@ -61,6 +61,7 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
             continue;
         };
         report.errors.extend(read.errors);
+        report.notes.extend(read.notes);
         let input = OperatorInput {
             op,
             key_type: read.key_type.as_ref(),

@@ -3,5 +3,7 @@
 
 pub mod files;
 pub mod info;
+pub mod schema;
 pub mod size;
 pub mod skew;
+pub mod state;
