@@ -328,3 +328,40 @@ fn info_totals_reconcile_on_every_flink_fixture() {
     }
     assert_eq!(n, 489);
 }
+
+#[test]
+fn uids_file_labels_like_uid_flags() {
+    let (case, inv) = common::case("keyed-hashmap-savepoint");
+    let v4 = case
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("flink-1.20.5/keyed-hashmap-savepoint");
+    let path = if v4.is_dir() { v4 } else { case.clone() };
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("uids.txt");
+    let mut text = String::from("# uids of the job\n\n");
+    for op in inv["operators"].as_array().unwrap() {
+        text.push_str(op["uid"].as_str().unwrap());
+        text.push('\n');
+    }
+    text.push_str("typo-uid\n");
+    std::fs::write(&list, text).unwrap();
+    let r = run_json([
+        "info".as_ref(),
+        path.join("savepoint").as_os_str(),
+        "--uids-file".as_ref(),
+        list.as_os_str(),
+    ]);
+    assert_eq!(
+        r["metadata_version"], 4,
+        "the test needs a file without stored uids"
+    );
+    for op in inv["operators"].as_array().unwrap() {
+        let got = find_op(&r, op["operator_id"].as_str().unwrap());
+        assert_eq!(got["uid"], op["uid"]);
+        assert_eq!(got["uid_source"], "given");
+    }
+    assert_eq!(r["unmatched_uids"], serde_json::json!(["typo-uid"]));
+}

@@ -4,11 +4,13 @@
 mod common;
 mod files;
 mod info;
+mod ls;
 mod render;
 mod schema;
 mod size;
 mod skew;
 mod state;
+mod state_operator;
 
 use clap::{Parser, Subcommand};
 
@@ -36,6 +38,9 @@ enum Command {
     Size(size::Args),
     /// How keyed state spreads over key groups and subtasks, and which keys are hot.
     Skew(skew::Args),
+    /// Every snapshot under a prefix: completeness, and for checkpoint base directories
+    /// shared-file usage, orphans and missing files.
+    Ls(ls::Args),
     /// Keyed states per operator: kind, key / namespace / value types, TTL, serializers.
     Schema(schema::Args),
     /// Decoded keyed-state entries of one operator (--json: JSON Lines).
@@ -60,6 +65,7 @@ pub fn run() -> i32 {
         Command::Files(a) => files::run(a, cli.json),
         Command::Size(a) => size::run(a, cli.json),
         Command::Skew(a) => skew::run(a, cli.json),
+        Command::Ls(a) => ls::run(a, cli.json),
         Command::Schema(a) => schema::run(a, cli.json),
         Command::State(a) => state::run(a, cli.json),
     };

@@ -4,6 +4,7 @@
 
 mod error;
 mod input;
+pub mod java_serial;
 mod read_at;
 pub mod text;
 

@@ -12,7 +12,8 @@
 //! ```
 
 pub mod handles;
-pub mod java_serial;
+/// The Java-serialization reader now lives in `io`; kept here under its old path.
+pub use crate::io::java_serial;
 pub mod model;
 pub mod operator_handles;
 mod read;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::io::{DataInput, DecodeResult};
 
-use super::java_serial::{JavaObject, JavaValue, read_stream};
+use crate::io::java_serial::{JavaObject, JavaValue, read_stream};
 
 /// What kind of snapshot the properties describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

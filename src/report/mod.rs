@@ -3,6 +3,8 @@
 
 pub mod files;
 pub mod info;
+pub mod ls;
+pub mod operator_state;
 pub mod schema;
 pub mod size;
 pub mod skew;

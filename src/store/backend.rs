@@ -186,3 +186,29 @@ impl ReadAt for RemoteFile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::memory::InMemory;
+
+    #[test]
+    fn a_file_deleted_while_open_is_reported_as_disappeared() {
+        let mem: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let path = ObjPath::from("job/chk-3/_metadata");
+        runtime()
+            .block_on(mem.put(&path, Bytes::from_static(b"0123456789").into()))
+            .unwrap();
+        let backend = Backend::new(Arc::clone(&mem), false, "memory://b".into());
+        let file = backend.open(&path).unwrap();
+        assert_eq!(file.size(), 10);
+        assert_eq!(&file.read_at(2, 3).unwrap()[..], b"234");
+        runtime().block_on(mem.delete(&path)).unwrap();
+        let err = file.read_at(4, 2).unwrap_err().to_string();
+        assert!(err.contains("memory://b/job/chk-3/_metadata"), "{err}");
+        assert!(err.contains("disappeared while being read"), "{err}");
+        // Opening it now is a plain not-found naming the path.
+        let err = backend.open(&path).err().unwrap().to_string();
+        assert_eq!(err, "memory://b/job/chk-3/_metadata: not found");
+    }
+}

@@ -18,7 +18,8 @@ use super::error::StoreError;
 /// Settings for every backend made by one [`Stores`].
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// Requests in flight at once per remote backend.
+    /// Requests in flight at once per remote backend (default 16: enough to hide a round
+    /// trip to a nearby region without tripping request-rate limits).
     pub concurrency: usize,
 }
 
@@ -86,7 +87,9 @@ impl Stores {
                 object_store::ObjectStoreScheme::parse(&url).map_err(|e| bad(e.to_string()))?;
             return Ok((Arc::clone(b), path));
         }
-        let (store, path) = object_store::parse_url_opts(&url, env_options())
+        let (_, path) =
+            object_store::ObjectStoreScheme::parse(&url).map_err(|e| bad(e.to_string()))?;
+        let store = super::remote::build_store(&url, &env_options())
             .map_err(|e| bad(StoreError::describe(&e)))?;
         let store: Arc<dyn object_store::ObjectStore> =
             Arc::new(LimitStore::new(store, self.options.concurrency.max(1)));

@@ -5,9 +5,14 @@
 mod backend;
 mod error;
 mod location;
+mod remote;
 mod snapshot;
 
 pub use backend::{Backend, Entry};
 pub use error::{Note, StoreError};
 pub use location::{StoreOptions, Stores, recorded_to_location};
+pub use remote::{
+    CONNECT_TIMEOUT, MAX_RETRIES, REQUEST_TIMEOUT, RETRY_TIMEOUT, build_store, client_options,
+    retry_config,
+};
 pub use snapshot::{PathResolver, ResolvedFile, SnapshotLocation, resolve};

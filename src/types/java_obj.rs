@@ -1,17 +1,17 @@
 //! Reading Java-serialized objects inside serializer snapshots (SQL `LogicalType`s, `DataType`s,
 //! comparators, legacy serializers). The stream reader itself is the crate's one Java
-//! serialization reader, `metadata::java_serial` (it also reads the `_metadata` trailer); this
+//! serialization reader, `io::java_serial` (it also reads the `_metadata` trailer); this
 //! module adds the accessors snapshot reading needs.
 
 use std::io::Read;
 
+pub use crate::io::java_serial::JavaValue;
 use crate::io::{DataInput, DecodeResult};
-pub use crate::metadata::java_serial::JavaValue;
 
 /// Reads one complete Java serialization stream (`AC ED 00 05`, one object) and stops right
 /// after it; `what` names it in errors.
 pub fn read_java_object<R: Read>(d: &mut DataInput<R>, what: &str) -> DecodeResult<JavaValue> {
-    crate::metadata::java_serial::read_stream(d).map_err(|e| e.with_context(what.to_string()))
+    crate::io::java_serial::read_stream(d).map_err(|e| e.with_context(what.to_string()))
 }
 
 /// Field `name` of an object (searching from the most derived class up).

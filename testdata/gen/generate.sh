@@ -2,7 +2,7 @@
 # Regenerates the real-Flink fixtures under testdata/flink-<version>/<case>/.
 #
 #   bash testdata/gen/generate.sh [--version X]... [--case NAME|PREFIX|JOB]... [--scale]
-#
+#   (--scale: the main job's cases with ~1 GB of state, into testdata/gen/.work/scale, no truth)
 # Needs: python3 (with venv and pip, reaching PyPI) and a JDK 17 (javac, java).
 # Flink comes from PyPI's apache-flink-libraries, which carries Flink's jars under pyflink/lib.
 set -euo pipefail
@@ -21,7 +21,7 @@ while [[ $# -gt 0 ]]; do
         --version) versions+=("$2"); shift 2 ;;
         --case) cases+=("$2"); shift 2 ;;
         --scale) scale=1; shift ;;
-        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -60,8 +60,30 @@ for v in "${versions[@]}"; do
              java.util java.util.concurrent java.util.concurrent.atomic java.util.concurrent.locks; do
         opens+=("--add-opens=java.base/$p=ALL-UNNAMED")
     done
-    if ! java "${opens[@]}" -Xmx1g -XX:ActiveProcessorCount=2 -Dlog4j2.level=ERROR -cp "$classes:$cp" gen.Gen "${args[@]}"; then
+    heap=1g
+    [[ $scale -eq 1 ]] && heap=10g   # the hashmap backend keeps ~1 GB of state as Java objects
+    # GEN_JAVA_OPTS: extra JVM options, e.g. -Dgen.scale.events=200000 for a quick --scale trial
+    run_gen() { java "${opens[@]}" "-Xmx$heap" -XX:ActiveProcessorCount=2 ${GEN_JAVA_OPTS:-} "$@"; }
+    if ! run_gen -cp "$classes:$cp" gen.Gen "${args[@]}"; then
         status=1
+    fi
+    # Evolution cases: v1 and v2 use one POJO class name with different fields, so each
+    # src-evo/<dir> gets its own class directory and JVM; v1 goes first (v2 restores from it).
+    want_evo=1
+    if [[ ${#cases[@]} -gt 0 ]]; then
+        want_evo=0
+        for c in "${cases[@]}"; do [[ "$c" == evo || "$c" == evolution* ]] && want_evo=1; done
+    fi
+    if [[ $want_evo -eq 1 && $scale -eq 0 ]]; then
+        for d in v1 pojo-add-field pojo-remove-field all; do
+            evo_classes="$work/classes-$v-evo-$d"
+            rm -rf "$evo_classes"
+            mkdir -p "$evo_classes"
+            javac -nowarn -encoding UTF-8 -d "$evo_classes" "$here/src-evo/$d/gen/evo/Profile.java"
+            if ! run_gen -cp "$evo_classes:$classes:$cp" gen.Gen "${args[@]}" --evo-classes "$d"; then
+                status=1
+            fi
+        done
     fi
 done
 
@@ -70,6 +92,7 @@ for inv in "$out"/flink-*/*/inventory.json; do
     [[ -f "$inv" ]] || continue
     d="$(dirname "$inv")"
     for w in "$d"/*.written.jsonl; do
+        [[ -f "$w" ]] || continue
         r="${w%.written.jsonl}.readback.jsonl"
         if ! cmp -s "$w" "$r"; then
             echo "MISMATCH: $w vs $r" >&2

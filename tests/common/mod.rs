@@ -20,7 +20,8 @@ pub fn fixtures() -> PathBuf {
         "Flink fixtures not found at {} (set FLINK_FIXTURES)",
         p.display()
     );
-    p
+    // Without `..` in it, so the path compares equal to what the tool prints.
+    p.canonicalize().expect("fixtures path canonicalizes")
 }
 
 pub struct Output {
@@ -120,3 +121,5 @@ pub fn checkpoint_base(case_dir: &Path) -> PathBuf {
         .unwrap()
         .path()
 }
+
+pub mod truth;

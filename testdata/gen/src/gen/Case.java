@@ -1,7 +1,7 @@
 package gen;
 
 /** One generated fixture: which job, which backend, which kind of snapshot. */
-public final class Case {
+public final class Case implements java.io.Serializable {
     public final String name;
     public final String job;
     String backend = "hashmap";
@@ -18,6 +18,10 @@ public final class Case {
     int events = 600;
     int keys = 60;
     long seed = 42;
+    /** Evolution job: which src-evo directory supplies gen.evo.Profile, and what v2 changes. */
+    String evoClasses = "v1";
+    boolean evoV2, evoRename, evoLongAmount, evoTtl, evoExtra;
+    String evoChanges = "";
 
     Case(String name, String job) {
         this.name = name;
@@ -33,4 +37,9 @@ public final class Case {
     Case parallelism(int p) { parallelism = p; return this; }
     Case maxParallelism(int m) { maxParallelism = m; return this; }
     Case events(int n) { events = n; return this; }
+    Case evo(String classes, String changes) { evoClasses = classes; evoV2 = true; evoChanges = changes; return this; }
+    Case rename() { evoRename = true; return this; }
+    Case longAmount() { evoLongAmount = true; return this; }
+    Case ttl() { evoTtl = true; return this; }
+    Case extraOperator() { evoExtra = true; return this; }
 }

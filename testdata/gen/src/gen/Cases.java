@@ -25,6 +25,17 @@ public final class Cases {
                 new Case("types-rocksdb-savepoint", "types").backend("rocksdb"),
                 new Case("types-rocksdb-checkpoint", "types").backend("rocksdb").checkpoint(),
                 new Case("opstate-hashmap-savepoint", "opstate"),
-                new Case("opstate-rocksdb-checkpoint", "opstate").backend("rocksdb").checkpoint());
+                new Case("opstate-rocksdb-checkpoint", "opstate").backend("rocksdb").checkpoint(),
+                // evolution: v1, then each v2 change alone, then all together
+                new Case("evolution-v1", "evo"),
+                new Case("evolution-rename-uid", "evo").evo("v1", "uid evo-counter renamed to evo-counter-renamed").rename(),
+                new Case("evolution-pojo-add-field", "evo").evo("pojo-add-field", "POJO gen.evo.Profile gains field c (long)"),
+                new Case("evolution-pojo-remove-field", "evo").evo("pojo-remove-field", "POJO gen.evo.Profile loses field b (String)"),
+                new Case("evolution-change-type", "evo").evo("v1", "ValueState amount: Integer to Long").longAmount(),
+                new Case("evolution-toggle-ttl", "evo").evo("v1", "ValueState maybe_ttl: TTL switched on").ttl(),
+                new Case("evolution-add-operator", "evo").evo("v1", "new keyed operator evo-extra").extraOperator(),
+                new Case("evolution-change-maxp", "evo").evo("v1", "max parallelism 128 to 256").maxParallelism(256),
+                new Case("evolution-all", "evo").evo("all", "all of: uid rename, POJO field b removed and c added, amount Integer to Long, TTL on, new operator, max parallelism 256")
+                        .rename().longAmount().ttl().extraOperator().maxParallelism(256));
     }
 }

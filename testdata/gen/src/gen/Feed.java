@@ -29,16 +29,32 @@ public final class Feed {
     public static List<Ev> plan(long seed, int count, int keys) {
         Random r = new Random(seed);
         List<Ev> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            String key = r.nextInt(100) < 40 ? "hot" : String.format("k%04d", r.nextInt(keys));
-            long ts = BASE_TS + i * 1000L + r.nextInt(1000);
-            out.add(new Ev(key, ts, r.nextInt(1000), LABELS[r.nextInt(LABELS.length)], i));
-        }
+        for (int i = 0; i < count; i++) out.add(next(r, i, keys));
         return out;
+    }
+
+    /** Event number i; r must have produced events 0..i-1 before (one sequence per seed). */
+    static Ev next(Random r, int i, int keys) {
+        String key = r.nextInt(100) < 40 ? "hot" : String.format("k%04d", r.nextInt(keys));
+        long ts = BASE_TS + i * 1000L + r.nextInt(1000);
+        return new Ev(key, ts, r.nextInt(1000), LABELS[r.nextInt(LABELS.length)], i);
+    }
+
+    /** Scale mode: events are made on demand instead of planned, so nothing large is held. */
+    static volatile Random lazy;
+    static volatile int lazyKeys;
+
+    public static void resetLazy(long seed, int keys) {
+        events = new ArrayList<>();
+        lazy = new Random(seed);
+        lazyKeys = keys;
+        RELEASED.set(0);
+        NEXT.set(0);
     }
 
     public static void reset(List<Ev> planned) {
         events = planned;
+        lazy = null;
         RELEASED.set(0);
         NEXT.set(0);
     }
@@ -51,6 +67,11 @@ public final class Feed {
         @Override
         public Ev map(Long index) throws Exception {
             int n = NEXT.get();
+            Random r = lazy;
+            if (r != null && n < RELEASED.get()) {
+                NEXT.incrementAndGet();
+                return next(r, n, lazyKeys);
+            }
             if (n < RELEASED.get() && n < events.size()) {
                 NEXT.incrementAndGet();
                 return events.get(n);

@@ -35,6 +35,12 @@ public final class Gen {
     static String version;
     static Path outRoot;
     static Path tmpRoot;
+    /** Set when gen.evo.Profile from src-evo/<dir> is on the classpath: run only that dir's evolution cases. */
+    static String evoClasses;
+    /** Benchmark mode: the main job with about 1 GB of state; no ground truth, not committed. */
+    static boolean scale;
+    static final List<String> SCALE_CASES = java.util.Arrays.asList("keyed-hashmap-savepoint", "keyed-rocksdb-savepoint",
+            "keyed-rocksdb-native-savepoint", "keyed-rocksdb-full-checkpoint", "keyed-rocksdb-incremental-chain");
 
     public static void main(String[] args) throws Exception {
         List<String> only = new ArrayList<>();
@@ -44,6 +50,8 @@ public final class Gen {
                 case "--out": outRoot = Paths.get(args[++i]).toAbsolutePath(); break;
                 case "--tmp": tmpRoot = Paths.get(args[++i]).toAbsolutePath(); break;
                 case "--case": only.add(args[++i]); break;
+                case "--evo-classes": evoClasses = args[++i]; break;
+                case "--scale": scale = true; break;
                 default: throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -52,6 +60,12 @@ public final class Gen {
         }
         int failures = 0;
         for (Case c : Cases.all()) {
+            if (scale) {
+                if (!SCALE_CASES.contains(c.name)) continue;
+                c.events = Integer.getInteger("gen.scale.events", 12_000_000);
+                c.keys = Math.max(1, c.events / 4);
+            }
+            if (c.job.equals("evo") ? !c.evoClasses.equals(evoClasses) : evoClasses != null) continue;
             if (!only.isEmpty() && only.stream().noneMatch(o -> c.name.equals(o) || c.name.startsWith(o + "-") || o.equals(c.job))) continue;
             long t0 = System.nanoTime();
             try {
@@ -109,8 +123,10 @@ public final class Gen {
         deleteTree(tmp);
         Files.createDirectories(tmp);
         Truth.reset();
+        Truth.off = scale;
         DumpOp.OPERATOR_IDS.clear();
-        Feed.reset(Feed.plan(c.seed, c.events, c.keys));
+        if (scale) Feed.resetLazy(c.seed, c.keys);
+        else Feed.reset(Feed.plan(c.seed, c.events, c.keys));
         Configuration conf = config(c, tmp);
         MiniClusterConfiguration mcc = new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(8).build();
@@ -118,8 +134,25 @@ public final class Gen {
         Map<String, String> inventoryOps = new LinkedHashMap<>();
         StringBuilder opsJson = new StringBuilder();
         JobID jid = fixedJobId(version + "/" + c.name);
+        String attempts = null;
         try (MiniCluster mc = new MiniCluster(mcc)) {
             mc.start();
+            if (c.evoV2) {
+                Path v1 = outRoot.resolve("flink-" + version).resolve("evolution-v1").resolve("savepoint");
+                if (!Files.exists(v1.resolve("_metadata")))
+                    throw new IllegalStateException("run evolution-v1 first: " + v1 + " is missing");
+                // restore from a copy under the neutral root, so no workstation path lands in the messages
+                Path copy = tmp.resolve("evolution-v1-savepoint");
+                copyTree(v1, copy);
+                v1 = copy;
+                attempts = "{\n  \"case\": " + Json.str(c.name)
+                        + ",\n  \"changes\": " + Json.str(c.evoChanges)
+                        + ",\n  \"restored_from\": \"../evolution-v1/savepoint\""
+                        + ",\n  \"without_allow_non_restored_state\": " + attempt(mc, c, conf, v1, false)
+                        + ",\n  \"with_allow_non_restored_state\": " + attempt(mc, c, conf, v1, true) + "\n}\n";
+                Truth.reset();
+                Feed.reset(Feed.plan(c.seed, c.events, c.keys));
+            }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
             env.disableOperatorChaining();
             Jobs.Info info = Jobs.build(c.job, env, c, false);
@@ -149,7 +182,7 @@ public final class Gen {
             for (int stop : stops) {
                 Feed.release(stop);
                 long target = (long) stop * info.perEvent;
-                long end = System.currentTimeMillis() + 120_000L;
+                long end = System.currentTimeMillis() + (scale ? 3_600_000L : 120_000L);
                 while (Truth.PROCESSED.get() < target) {
                     failIfEnded(mc, jid);
                     if (System.currentTimeMillis() > end)
@@ -159,13 +192,13 @@ public final class Gen {
                 Snap s = new Snap();
                 if (c.kind.equals("savepoint")) {
                     SavepointFormatType f = c.format.equals("native") ? SavepointFormatType.NATIVE : SavepointFormatType.CANONICAL;
-                    String p = retry(() -> { failIfEnded(mc, jid); return mc.triggerSavepoint(jid, tmp.resolve("savepoints").toUri().toString(), false, f).get(60, TimeUnit.SECONDS); });
+                    String p = retry(() -> { failIfEnded(mc, jid); return mc.triggerSavepoint(jid, tmp.resolve("savepoints").toUri().toString(), false, f).get(scale ? 1800 : 60, TimeUnit.SECONDS); });
                     s.name = "savepoint";
                     s.kind = "savepoint";
                     s.format = c.format;
                     s.path = Paths.get(URI.create(p.startsWith("file:/") && !p.startsWith("file:///") ? "file://" + p.substring(5) : p)).toString();
                 } else {
-                    Long id = retry(() -> { failIfEnded(mc, jid); return mc.triggerCheckpoint(jid, CheckpointType.CONFIGURED).get(60, TimeUnit.SECONDS); });
+                    Long id = retry(() -> { failIfEnded(mc, jid); return mc.triggerCheckpoint(jid, CheckpointType.CONFIGURED).get(scale ? 1800 : 60, TimeUnit.SECONDS); });
                     s.name = "chk-" + id;
                     s.kind = "checkpoint";
                     s.format = c.incremental ? "incremental" : "full";
@@ -179,7 +212,7 @@ public final class Gen {
             mc.requestJobResult(jid).get();
 
             // read back every snapshot with a bounded job
-            for (Snap s : snaps) {
+            for (Snap s : scale ? new ArrayList<Snap>() : snaps) {
                 Truth.READBACK.clear();
                 StreamExecutionEnvironment renv = StreamExecutionEnvironment.getExecutionEnvironment(conf);
                 renv.disableOperatorChaining();
@@ -220,8 +253,10 @@ public final class Gen {
             for (Snap s : snaps) s.path = "checkpoints/" + jid.toHexString() + "/" + s.name;
         }
         for (Snap s : snaps) {
-            Files.write(dest.resolve(s.name + ".written.jsonl"), s.written, StandardCharsets.UTF_8);
-            Files.write(dest.resolve(s.name + ".readback.jsonl"), s.readback, StandardCharsets.UTF_8);
+            if (!scale) {
+                Files.write(dest.resolve(s.name + ".written.jsonl"), s.written, StandardCharsets.UTF_8);
+                Files.write(dest.resolve(s.name + ".readback.jsonl"), s.readback, StandardCharsets.UTF_8);
+            }
             if (snapJson.length() > 0) snapJson.append(",\n    ");
             snapJson.append("{\"name\":").append(Json.str(s.name))
                     .append(",\"kind\":").append(Json.str(s.kind))
@@ -248,6 +283,7 @@ public final class Gen {
                 + ",\n  \"operators\": [\n    " + opsJson + "\n  ]"
                 + ",\n  \"snapshots\": [\n    " + snapJson + "\n  ]\n}\n";
         Files.write(dest.resolve("inventory.json"), inv.getBytes(StandardCharsets.UTF_8));
+        if (attempts != null) Files.write(dest.resolve("restore-from-v1.json"), attempts.getBytes(StandardCharsets.UTF_8));
         deleteTree(tmp);
     }
 
@@ -260,6 +296,56 @@ public final class Gen {
             s.metadataVersion = d.readInt();
             s.checkpointId = d.readLong();
         }
+    }
+
+    /**
+     * Starts the v2 writing job from v1's savepoint and reports what Flink does: "restored" once a
+     * savepoint of the restored job succeeds, else the failure's cause chain.
+     */
+    static String attempt(MiniCluster mc, Case c, Configuration conf, Path from, boolean allow) throws Exception {
+        Truth.reset();
+        Feed.reset(new ArrayList<>());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.disableOperatorChaining();
+        Jobs.build(c.job, env, c, false);
+        JobGraph jg = env.getStreamGraph().getJobGraph();
+        jg.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(from.toString(), allow));
+        JobID id = fixedJobId("attempt/" + version + "/" + c.name + "/" + allow);
+        jg.setJobID(id);
+        Throwable failure = null;
+        try {
+            mc.submitJob(jg).get();
+        } catch (Exception e) {
+            failure = e;
+        }
+        long end = System.currentTimeMillis() + 120_000L;
+        while (failure == null) {
+            if (mc.getJobStatus(id).get().isGloballyTerminalState()) {
+                JobResult r = mc.requestJobResult(id).get();
+                failure = r.getSerializedThrowable().map(t -> (Throwable) t).orElse(new IllegalStateException("job ended without error"));
+                break;
+            }
+            try {
+                mc.triggerSavepoint(id, tmpRoot.resolve(version).resolve("attempts").toUri().toString(), true, SavepointFormatType.CANONICAL)
+                        .get(30, TimeUnit.SECONDS);
+                mc.requestJobResult(id).get();
+                return "{\"result\": \"restored\"}";
+            } catch (Exception e) {
+                if (System.currentTimeMillis() > end) throw e;
+                Thread.sleep(500);
+            }
+        }
+        List<String> chain = new ArrayList<>();
+        for (Throwable t = failure; t != null && chain.size() < 20; t = t.getCause()) {
+            String cls = t instanceof org.apache.flink.util.SerializedThrowable
+                    ? ((org.apache.flink.util.SerializedThrowable) t).getOriginalErrorClassName() : t.getClass().getName();
+            String msg = String.valueOf(t.getMessage());
+            if (t instanceof org.apache.flink.util.SerializedThrowable && msg.startsWith(cls + ": ")) msg = msg.substring(cls.length() + 2);
+            msg = msg.replaceAll("@[0-9a-f]{4,8}\\b", "@<hash>");
+            chain.add("{\"class\": " + Json.str(cls) + ", \"message\": " + Json.str(msg) + "}");
+        }
+        return "{\"result\": \"failed\", \"root_cause\": " + chain.get(chain.size() - 1)
+                + ",\n    \"cause_chain\": [\n      " + String.join(",\n      ", chain) + "]}";
     }
 
     static void failIfEnded(MiniCluster mc, JobID jid) throws Exception {
@@ -302,6 +388,16 @@ public final class Gen {
             }
         }
         throw last;
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     static void deleteTree(Path p) throws IOException {

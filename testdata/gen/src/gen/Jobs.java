@@ -37,6 +37,7 @@ public final class Jobs {
             case "main": main(in, c, restore, info); break;
             case "types": types(in, c, restore, info); break;
             case "opstate": opstate(in, c, restore, info); break;
+            case "evo": evo(in, c, restore, info); break;
             default: throw new IllegalArgumentException("unknown job " + job);
         }
         return info;
@@ -135,6 +136,37 @@ public final class Jobs {
                     .setParallelism(c.parallelism);
             sink(tracked.connect(in.broadcast(OpStateFns.labelCounts())).process(new OpStateFns.Broadcaster(bcast))
                     .uid(bcast).name(bcast).setParallelism(c.parallelism));
+        }
+    }
+
+    static void evo(DataStream<Ev> in, Case c, boolean restore, Info info) {
+        String main = "evo-keyed";
+        String counter = c.evoRename ? "evo-counter-renamed" : "evo-counter";
+        String extra = "evo-extra";
+        info.uids.add(main);
+        info.uids.add(counter);
+        if (c.evoExtra) info.uids.add(extra);
+        info.perEvent = info.uids.size();
+        if (restore) {
+            DumpOp.Spec ms = new DumpOp.Spec(main);
+            ms.keyed.addAll(EvoFn.descriptors(c));
+            ms.namespaceSerializer = VoidNamespaceSerializer.INSTANCE;
+            in.keyBy(e -> e.key, Types.STRING).transform(main, Types.STRING, new DumpOp<Ev>(ms)).uid(main)
+                    .setParallelism(c.parallelism).setMaxParallelism(c.maxParallelism);
+            for (String u : info.uids.subList(1, info.uids.size())) {
+                DumpOp.Spec cs = new DumpOp.Spec(u);
+                cs.keyed.add(EvoFn.Counter.descriptor());
+                cs.namespaceSerializer = VoidNamespaceSerializer.INSTANCE;
+                in.keyBy(e -> e.key, Types.STRING).transform(u, Types.STRING, new DumpOp<Ev>(cs)).uid(u)
+                        .setParallelism(c.parallelism).setMaxParallelism(c.maxParallelism);
+            }
+        } else {
+            sink(in.keyBy(e -> e.key, Types.STRING).process(new EvoFn(main, c)).uid(main).name(main)
+                    .setParallelism(c.parallelism).setMaxParallelism(c.maxParallelism));
+            for (String u : info.uids.subList(1, info.uids.size())) {
+                sink(in.keyBy(e -> e.key, Types.STRING).process(new EvoFn.Counter(u)).uid(u).name(u)
+                        .setParallelism(c.parallelism).setMaxParallelism(c.maxParallelism), "sink-" + u);
+            }
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::rc::Rc;
 
-use crate::io::{DataInput, DecodeResult, text};
+use super::{DataInput, DecodeResult, text};
 
 const STREAM_MAGIC: u16 = 0xaced;
 const STREAM_VERSION: u16 = 5;
