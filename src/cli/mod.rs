@@ -9,6 +9,8 @@ mod info;
 mod ls;
 mod render;
 mod schema;
+mod size;
+mod skew;
 mod state;
 mod state_operator;
 
@@ -34,6 +36,10 @@ enum Command {
     Info(info::Args),
     /// Every file a snapshot references, with owner and size; --check verifies them.
     Files(files::Args),
+    /// Where the bytes are: entries, keys and bytes per operator, state, subtask, key group.
+    Size(size::Args),
+    /// How keyed state spreads over key groups and subtasks, and which keys are hot.
+    Skew(skew::Args),
     /// Every snapshot under a prefix: completeness, and for checkpoint base directories
     /// shared-file usage, orphans and missing files.
     Ls(ls::Args),
@@ -63,6 +69,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(a) => info::run(a, cli.json),
         Command::Files(a) => files::run(a, cli.json),
+        Command::Size(a) => size::run(a, cli.json),
+        Command::Skew(a) => skew::run(a, cli.json),
         Command::Ls(a) => ls::run(a, cli.json),
         Command::Schema(a) => schema::run(a, cli.json),
         Command::State(a) => state::run(a, cli.json),

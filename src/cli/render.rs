@@ -52,3 +52,38 @@ pub fn notes(notes: &[String]) {
         println!("note: {n}");
     }
 }
+
+/// A horizontal bar of `width` cells for `value` out of `max` (eighth-cell resolution).
+pub fn bar(value: u64, max: u64, width: usize) -> String {
+    const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    if max == 0 || width == 0 {
+        return String::new();
+    }
+    let eighths = ((value as u128 * width as u128 * 8) / max as u128) as usize;
+    let mut s = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        s.push(PARTS[eighths % 8]);
+    }
+    s
+}
+
+/// A one-line histogram of `values` squeezed into at most `width` columns (each column sums
+/// a run of neighbouring values), scaled to the largest column.
+pub fn sparkline(values: &[u64], width: usize) -> String {
+    const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    if values.is_empty() || width == 0 {
+        return String::new();
+    }
+    let per = values.len().div_ceil(width);
+    let cols: Vec<u64> = values.chunks(per).map(|c| c.iter().sum()).collect();
+    let max = cols.iter().copied().max().unwrap_or(0);
+    cols.iter()
+        .map(|&v| {
+            if max == 0 || v == 0 {
+                LEVELS[0]
+            } else {
+                LEVELS[1 + ((v as u128 * 7) / max as u128) as usize]
+            }
+        })
+        .collect()
+}

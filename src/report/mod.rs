@@ -6,4 +6,6 @@ pub mod info;
 pub mod ls;
 pub mod operator_state;
 pub mod schema;
+pub mod size;
+pub mod skew;
 pub mod state;

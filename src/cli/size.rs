@@ -1,0 +1,329 @@
+//! `flink-inspect size`, and reading an operator's entries into a fold (shared with `skew`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::common::{Opened, SnapshotArgs};
+use super::render::{bytes, notes, print_json, right, table};
+use flink_inspect::keyed::{self, header::StateKind};
+use flink_inspect::metadata::OperatorState;
+use flink_inspect::report::size::fold::{FoldOptions, KeyedFold, ListElems, StateFold};
+use flink_inspect::report::size::{OperatorEntries, SizeOptions, SizeReport, size};
+use flink_inspect::types::TypeInfo;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// Break states down to key groups (entries and bytes on storage per key group).
+    #[arg(long)]
+    pub key_groups: bool,
+    /// Only these operators (uid or hex id; repeatable).
+    #[arg(long, value_name = "UID|ID")]
+    pub operator: Vec<String>,
+}
+
+/// Whether `op` is selected by `wanted` (uid, hex id, or a uid hashing to the id).
+pub fn operator_selected(op: &OperatorState, wanted: &[String]) -> bool {
+    wanted.is_empty()
+        || wanted.iter().any(|w| {
+            op.uid.as_deref() == Some(w.as_str())
+                || op.id_hex() == w.to_ascii_lowercase()
+                || flink_inspect::hash::operator_id_from_uid(w) == op.id
+        })
+}
+
+/// What reading one operator's keyed entries gave.
+pub struct ReadOperator {
+    pub states: BTreeMap<Arc<str>, StateFold>,
+    pub kinds: BTreeMap<String, String>,
+    pub key_type: Option<TypeInfo>,
+    pub errors: Vec<String>,
+    /// Parts left out because this build has no reader for them.
+    pub notes: Vec<String>,
+}
+
+/// Reads the keyed entries of `op` into a fold, on rayon's pool (work units: subtask handles
+/// split into key-group ranges). `Ok(None)`: no keyed state in a format read here.
+pub fn read_entries(
+    opened: &Opened,
+    op: &OperatorState,
+    opts: FoldOptions,
+) -> Result<Option<ReadOperator>> {
+    let keyed = op
+        .subtasks
+        .iter()
+        .any(|(_, s)| s.managed_keyed_state.is_some());
+    if !keyed {
+        return Ok(None);
+    }
+    let resolver = opened.resolver();
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    let catalog = match keyed::catalog(op, &resolver) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(e.to_string());
+            None
+        }
+    };
+    let mut opts = opts;
+    let mut kinds = BTreeMap::new();
+    let mut key_type = None;
+    if let Some(c) = &catalog {
+        key_type = Some(c.header.key_serializer.ty.clone());
+        for s in &c.header.states {
+            kinds.insert(s.name.clone(), kind_name(&s.kind));
+            if s.kind == StateKind::List {
+                let t = s.entry_types();
+                if let Some(v) = &t.value {
+                    opts.list_elems
+                        .insert(s.name.clone(), ListElems::for_type(v, t.ttl));
+                }
+            }
+        }
+    }
+    let opts = Arc::new(opts);
+    let results = keyed::read_operator_par(
+        op,
+        &resolver,
+        &keyed::Filter::default(),
+        || KeyedFold::new(opts.clone()),
+        |acc, e| acc.add(e),
+    );
+    let mut total = KeyedFold::new(opts.clone());
+    for (fold, r) in results {
+        total.merge(fold);
+        for e in &r.errors {
+            // a handle kind without a reader yet: a note, not a failure
+            if e.message.contains("not supported yet") {
+                let n = format!("{}: {}", e.file, e.message);
+                if !notes.contains(&n) {
+                    notes.push(n);
+                }
+            } else {
+                errors.push(e.to_string());
+            }
+        }
+    }
+    Ok(Some(ReadOperator {
+        states: total.finish(),
+        kinds,
+        key_type,
+        errors,
+        notes,
+    }))
+}
+
+fn kind_name(k: &StateKind) -> String {
+    match serde_json::to_value(k) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{k:?}"),
+    }
+}
+
+pub fn run(args: Args, json: bool) -> Result<i32> {
+    let opened = args.snapshot.open()?;
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    let mut not_read = 0;
+    let mut extra_notes = Vec::new();
+    for op in &opened.snapshot.operators {
+        if !operator_selected(op, &args.operator) {
+            entries.push(None);
+            continue;
+        }
+        match read_entries(&opened, op, FoldOptions::default())? {
+            Some(r) => {
+                errors.extend(r.errors);
+                extra_notes.extend(r.notes);
+                entries.push(Some(OperatorEntries {
+                    states: r.states,
+                    kinds: r.kinds,
+                }));
+            }
+            None => {
+                if op
+                    .subtasks
+                    .iter()
+                    .any(|(_, s)| s.managed_keyed_state.is_some())
+                {
+                    not_read += 1;
+                }
+                entries.push(None);
+            }
+        }
+    }
+    let wanted = args.operator.clone();
+    let mut report = size(
+        &opened.snapshot,
+        &opened.location.metadata_display(),
+        &opened.uids,
+        &entries,
+        &|op| operator_selected(op, &wanted),
+        &SizeOptions {
+            key_groups: args.key_groups,
+        },
+    );
+    opened.prepend_location_notes(&mut report.notes);
+    if not_read > 0 {
+        report.notes.push(format!(
+            "{not_read} operator(s) with keyed state whose entries this build cannot read yet: \
+             storage figures only"
+        ));
+    }
+    report.notes.extend(extra_notes);
+    report.errors = errors;
+    if json {
+        print_json(&report)?;
+    } else {
+        print_table(&report, args.key_groups);
+    }
+    Ok(if report.errors.is_empty() { 0 } else { 2 })
+}
+
+fn print_table(r: &SizeReport, key_groups: bool) {
+    println!("snapshot  {}", r.location);
+    notes(&r.notes);
+    let mut t = table(&[
+        "operator",
+        "state",
+        "subtask",
+        "entries",
+        "keys",
+        "key bytes",
+        "ns bytes",
+        "user key bytes",
+        "value bytes",
+        "serialized",
+        "storage (full)",
+        "storage (new)",
+        "inline",
+    ]);
+    for o in &r.operators {
+        let label = o.uid.clone().unwrap_or_else(|| o.id.clone());
+        let s = &o.storage;
+        let c = o.entries.unwrap_or_default();
+        let have = o.entries.is_some();
+        let n = |v: u64| if have { v.to_string() } else { "-".into() };
+        let b = |v: u64| if have { bytes(v) } else { "-".into() };
+        t.add_row(vec![
+            label.clone(),
+            "(all)".into(),
+            "(all)".into(),
+            n(c.entries),
+            n(c.keys),
+            b(c.key_bytes),
+            b(c.namespace_bytes),
+            b(c.user_key_bytes),
+            b(c.value_bytes),
+            b(c.serialized_bytes()),
+            bytes(s.state_size),
+            bytes(s.checkpointed_size),
+            bytes(s.inline_size),
+        ]);
+        for st in &o.subtasks {
+            t.add_row(vec![
+                String::new(),
+                "(storage)".into(),
+                st.subtask.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                bytes(st.storage.state_size),
+                bytes(st.storage.checkpointed_size),
+                bytes(st.storage.inline_size),
+            ]);
+            if let Some(kgs) = &st.key_group_bytes {
+                for (kg, n) in kgs {
+                    t.add_row(row_kg(&format!("  kg {kg}"), None, Some(*n)));
+                }
+            }
+        }
+        for state in &o.states {
+            let c = &state.counts;
+            let keys = if state.keys_exact {
+                c.keys.to_string()
+            } else {
+                format!("~{}", c.keys)
+            };
+            t.add_row(vec![
+                String::new(),
+                state.state.clone(),
+                "(all)".into(),
+                c.entries.to_string(),
+                keys,
+                bytes(c.key_bytes),
+                bytes(c.namespace_bytes),
+                bytes(c.user_key_bytes),
+                bytes(c.value_bytes),
+                bytes(state.serialized_bytes),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            for sub in &state.subtasks {
+                let c = &sub.counts;
+                t.add_row(vec![
+                    String::new(),
+                    String::new(),
+                    sub.subtask.to_string(),
+                    c.entries.to_string(),
+                    c.keys.to_string(),
+                    bytes(c.key_bytes),
+                    bytes(c.namespace_bytes),
+                    bytes(c.user_key_bytes),
+                    bytes(c.value_bytes),
+                    bytes(sub.serialized_bytes),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
+                if key_groups {
+                    for kg in sub.key_groups.iter().flatten() {
+                        t.add_row(row_kg(
+                            &format!("  kg {}", kg.key_group),
+                            Some((kg.counts.entries, kg.serialized_bytes)),
+                            None,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    right(&mut t, &[3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    println!("{t}");
+    let s = &r.totals;
+    println!(
+        "total: state size {} (full), {} new in this checkpoint, {} inline in _metadata, {} \
+         files; {} entries, {} serialized",
+        bytes(s.state_size),
+        bytes(s.checkpointed_size),
+        bytes(s.inline_size),
+        s.files,
+        r.entries.entries,
+        bytes(r.entries.serialized_bytes())
+    );
+    for e in &r.errors {
+        eprintln!("error: {e}");
+    }
+}
+
+fn row_kg(label: &str, entries: Option<(u64, u64)>, storage: Option<u64>) -> Vec<String> {
+    let mut v = vec![String::new(); 13];
+    v[2] = label.to_string();
+    if let Some((n, b)) = entries {
+        v[3] = n.to_string();
+        v[9] = bytes(b);
+    }
+    if let Some(s) = storage {
+        v[10] = bytes(s);
+    }
+    v
+}
