@@ -5,6 +5,7 @@
 //! entries → [`types`] (serializer snapshots, value decoders) → [`report`] and export.
 //! No module here knows about the terminal; the binary in `main.rs` and `cli/` does.
 
+pub mod export;
 pub mod hash;
 pub mod io;
 pub mod keyed;

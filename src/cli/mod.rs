@@ -2,6 +2,7 @@
 //! compatible, 1 findings or incompatible, 2 trouble.
 
 mod common;
+mod export;
 mod files;
 mod info;
 mod render;
@@ -28,6 +29,8 @@ enum Command {
     Info(info::Args),
     /// Every file a snapshot references, with owner and size; --check verifies them.
     Files(files::Args),
+    /// State to Parquet (one dataset per state, timers, operator state) with _manifest.json.
+    Export(export::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -46,6 +49,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(a) => info::run(a, cli.json),
         Command::Files(a) => files::run(a, cli.json),
+        Command::Export(a) => export::run(a, cli.json),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ mod error;
 mod location;
 mod snapshot;
 
+pub(crate) use backend::runtime;
 pub use backend::{Backend, Entry};
 pub use error::{Note, StoreError};
 pub use location::{StoreOptions, Stores, recorded_to_location};
