@@ -6,6 +6,8 @@ mod export;
 mod files;
 mod info;
 mod render;
+mod schema;
+mod state;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +33,10 @@ enum Command {
     Files(files::Args),
     /// State to Parquet (one dataset per state, timers, operator state) with _manifest.json.
     Export(export::Args),
+    /// Keyed states per operator: kind, key / namespace / value types, TTL, serializers.
+    Schema(schema::Args),
+    /// Decoded keyed-state entries of one operator (--json: JSON Lines).
+    State(state::Args),
 }
 
 /// Findings that should make the process exit 1 (not an error).
@@ -50,6 +56,8 @@ pub fn run() -> i32 {
         Command::Info(a) => info::run(a, cli.json),
         Command::Files(a) => files::run(a, cli.json),
         Command::Export(a) => export::run(a, cli.json),
+        Command::Schema(a) => schema::run(a, cli.json),
+        Command::State(a) => state::run(a, cli.json),
     };
     match result {
         Ok(code) => code,

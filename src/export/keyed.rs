@@ -105,8 +105,7 @@ impl<'a> KeyedSource<'a> {
         resolver: &'a PathResolver<'a>,
         states: Option<&[String]>,
     ) -> Result<Option<KeyedSource<'a>>, ExportError> {
-        let Some(cat) = catalog(op, resolver).map_err(|e| ExportError::Read(e.to_string()))?
-        else {
+        let Some(cat) = catalog(op, resolver).map_err(|e| ExportError::Read(e.to_string()))? else {
             return Ok(None);
         };
         let key_type = cat.header.key_serializer.ty.clone();
@@ -161,49 +160,55 @@ impl RowSource for KeyedSource<'_> {
             return Ok(());
         };
         let mut failed: Option<ExportError> = None;
-        let result = read_unit(u, self.max_parallelism, self.resolver, &self.filter, &mut |e| {
-            let Some((i, meta)) = self.states.get(&*e.state) else {
-                return ControlFlow::Continue(());
-            };
-            let d = match decode_entry(&self.key_type, meta, e) {
-                Ok(d) => d,
-                Err(err) => {
-                    failed = Some(ExportError::Read(format!(
-                        "state '{}' key group {} (subtask {}): {err}",
-                        e.state, e.key_group, e.subtask
-                    )));
-                    return ControlFlow::Break(());
-                }
-            };
-            let mut row = Row {
-                key_group: Some(e.key_group),
-                subtask: e.subtask,
-                key: d.key,
-                namespace: d.namespace,
-                user_key: d.user_key,
-                index: None,
-                value: Value::Null,
-                ttl_timestamp: None,
-                timestamp: d.timestamp,
-            };
-            let r = if d.timestamp.is_some() && d.values.is_empty() {
-                sink(*i, &row)
-            } else {
-                d.values.into_iter().try_for_each(|v| {
-                    row.index = v.index;
-                    row.value = v.value;
-                    row.ttl_timestamp = v.ttl_timestamp;
+        let result = read_unit(
+            u,
+            self.max_parallelism,
+            self.resolver,
+            &self.filter,
+            &mut |e| {
+                let Some((i, meta)) = self.states.get(&*e.state) else {
+                    return ControlFlow::Continue(());
+                };
+                let d = match decode_entry(&self.key_type, meta, e) {
+                    Ok(d) => d,
+                    Err(err) => {
+                        failed = Some(ExportError::Read(format!(
+                            "state '{}' key group {} (subtask {}): {err}",
+                            e.state, e.key_group, e.subtask
+                        )));
+                        return ControlFlow::Break(());
+                    }
+                };
+                let mut row = Row {
+                    key_group: Some(e.key_group),
+                    subtask: e.subtask,
+                    key: d.key,
+                    namespace: d.namespace,
+                    user_key: d.user_key,
+                    index: None,
+                    value: Value::Null,
+                    ttl_timestamp: None,
+                    timestamp: d.timestamp,
+                };
+                let r = if d.timestamp.is_some() && d.values.is_empty() {
                     sink(*i, &row)
-                })
-            };
-            match r {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(err) => {
-                    failed = Some(err);
-                    ControlFlow::Break(())
+                } else {
+                    d.values.into_iter().try_for_each(|v| {
+                        row.index = v.index;
+                        row.value = v.value;
+                        row.ttl_timestamp = v.ttl_timestamp;
+                        sink(*i, &row)
+                    })
+                };
+                match r {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(err) => {
+                        failed = Some(err);
+                        ControlFlow::Break(())
+                    }
                 }
-            }
-        });
+            },
+        );
         if let Some(e) = failed {
             return Err(e);
         }

@@ -12,7 +12,7 @@
 pub mod columns;
 pub mod commit;
 pub mod dataset;
-// TEMP until wip/keyed lands: pub mod keyed;
+pub mod keyed;
 pub mod manifest;
 pub mod run;
 pub mod schema;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::commit::{Staging, Target};
 use super::dataset::{WriteOptions, dir_name};
+use super::keyed::KeyedSource;
 use super::manifest::{DatasetEntry, MANIFEST, MANIFEST_VERSION, Manifest, Source};
 use super::{ExportError, RowSource, write_manifest, write_source};
 use crate::metadata::{OperatorState, Snapshot};
@@ -109,9 +110,8 @@ pub fn export_snapshot(req: Request<'_>, progress: &dyn Progress) -> Result<Summ
     let mut sources: Vec<Box<dyn RowSource + '_>> = Vec::new();
     let mut skipped = Vec::new();
     for (name, op) in &ops {
-        let _ = (states, &mut sources); // TEMP until wip/keyed lands
-        match None::<()> {
-            Some(_) => {}
+        match KeyedSource::new(op, name, req.resolver, states)? {
+            Some(s) => sources.push(Box::new(s)),
             None => {
                 if op
                     .subtasks

@@ -3,3 +3,5 @@
 
 pub mod files;
 pub mod info;
+pub mod schema;
+pub mod state;

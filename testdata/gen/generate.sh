@@ -53,8 +53,14 @@ for v in "${versions[@]}"; do
     for c in "${cases[@]+"${cases[@]}"}"; do args+=(--case "$c"); done
     [[ $scale -eq 1 ]] && args+=(--scale)
     echo "== running cases on Flink $v"
-    # small heap, few threads: the machine is shared
-    if ! java -Xmx1g -XX:ActiveProcessorCount=2 -Dlog4j2.level=ERROR -cp "$classes:$cp" gen.Gen "${args[@]}"; then
+    # small heap, few threads: the machine is shared. The --add-opens list is what Flink's own
+    # launch scripts pass on Java 17 (Kryo needs reflective access into java.util).
+    opens=()
+    for p in java.lang java.net java.io java.nio sun.nio.ch java.lang.reflect java.text java.time \
+             java.util java.util.concurrent java.util.concurrent.atomic java.util.concurrent.locks; do
+        opens+=("--add-opens=java.base/$p=ALL-UNNAMED")
+    done
+    if ! java "${opens[@]}" -Xmx1g -XX:ActiveProcessorCount=2 -Dlog4j2.level=ERROR -cp "$classes:$cp" gen.Gen "${args[@]}"; then
         status=1
     fi
 done

@@ -20,6 +20,11 @@ public final class Cases {
                 new Case("keyed-hashmap-checkpoint-snappy", "main").checkpoint().compressed(),
                 new Case("keyed-hashmap-p1-savepoint", "main").parallelism(1),
                 new Case("keyed-hashmap-maxp300-savepoint", "main").maxParallelism(300),
-                new Case("keyed-rocksdb-maxp300-checkpoint", "main").backend("rocksdb").checkpoint().maxParallelism(300));
+                new Case("keyed-rocksdb-maxp300-checkpoint", "main").backend("rocksdb").checkpoint().maxParallelism(300),
+                new Case("types-hashmap-savepoint", "types"),
+                new Case("types-rocksdb-savepoint", "types").backend("rocksdb"),
+                new Case("types-rocksdb-checkpoint", "types").backend("rocksdb").checkpoint(),
+                new Case("opstate-hashmap-savepoint", "opstate"),
+                new Case("opstate-rocksdb-checkpoint", "opstate").backend("rocksdb").checkpoint());
     }
 }

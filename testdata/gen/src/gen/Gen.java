@@ -122,7 +122,8 @@ public final class Gen {
             mc.start();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
             env.disableOperatorChaining();
-            List<String> uids = Jobs.build(c.job, env, c, false);
+            Jobs.Info info = Jobs.build(c.job, env, c, false);
+            List<String> uids = info.uids;
             org.apache.flink.streaming.api.graph.StreamGraph sg = env.getStreamGraph();
             Map<String, String> nameToUid = new HashMap<>();
             for (org.apache.flink.streaming.api.graph.StreamNode n : sg.getStreamNodes())
@@ -147,17 +148,24 @@ public final class Gen {
                     : new int[] {c.events};
             for (int stop : stops) {
                 Feed.release(stop);
-                waitFor(() -> Truth.PROCESSED.get() >= stop, 120, "records processed");
+                long target = (long) stop * info.perEvent;
+                long end = System.currentTimeMillis() + 120_000L;
+                while (Truth.PROCESSED.get() < target) {
+                    failIfEnded(mc, jid);
+                    if (System.currentTimeMillis() > end)
+                        throw new IllegalStateException("timed out waiting for records: " + Truth.PROCESSED.get() + " of " + target);
+                    Thread.sleep(50);
+                }
                 Snap s = new Snap();
                 if (c.kind.equals("savepoint")) {
                     SavepointFormatType f = c.format.equals("native") ? SavepointFormatType.NATIVE : SavepointFormatType.CANONICAL;
-                    String p = retry(() -> mc.triggerSavepoint(jid, tmp.resolve("savepoints").toUri().toString(), false, f).get(60, TimeUnit.SECONDS));
+                    String p = retry(() -> { failIfEnded(mc, jid); return mc.triggerSavepoint(jid, tmp.resolve("savepoints").toUri().toString(), false, f).get(60, TimeUnit.SECONDS); });
                     s.name = "savepoint";
                     s.kind = "savepoint";
                     s.format = c.format;
                     s.path = Paths.get(URI.create(p.startsWith("file:/") && !p.startsWith("file:///") ? "file://" + p.substring(5) : p)).toString();
                 } else {
-                    Long id = retry(() -> mc.triggerCheckpoint(jid, CheckpointType.CONFIGURED).get(60, TimeUnit.SECONDS));
+                    Long id = retry(() -> { failIfEnded(mc, jid); return mc.triggerCheckpoint(jid, CheckpointType.CONFIGURED).get(60, TimeUnit.SECONDS); });
                     s.name = "chk-" + id;
                     s.kind = "checkpoint";
                     s.format = c.incremental ? "incremental" : "full";
@@ -254,6 +262,14 @@ public final class Gen {
         }
     }
 
+    static void failIfEnded(MiniCluster mc, JobID jid) throws Exception {
+        if (mc.getJobStatus(jid).get().isGloballyTerminalState()) {
+            JobResult r = mc.requestJobResult(jid).get();
+            throw new RuntimeException("writing job ended early",
+                    r.getSerializedThrowable().map(t -> t.deserializeError(Gen.class.getClassLoader())).orElse(null));
+        }
+    }
+
     static String firstDiff(List<String> a, List<String> b) {
         for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
             String x = i < a.size() ? a.get(i) : "<none>";
@@ -280,6 +296,7 @@ public final class Gen {
             try {
                 return call.call();
             } catch (Exception e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("writing job ended early")) throw e;
                 last = e;
                 Thread.sleep(500);
             }

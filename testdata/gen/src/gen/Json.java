@@ -44,6 +44,11 @@ public final class Json {
             for (byte x : (byte[]) v) b.append(String.format("%02x", x & 0xff));
             return "{\"bytes\":" + str(b.toString()) + "}";
         }
+        if (v.getClass().isArray()) {
+            List<Object> xs = new ArrayList<>();
+            for (int i = 0; i < java.lang.reflect.Array.getLength(v); i++) xs.add(java.lang.reflect.Array.get(v, i));
+            return of(xs);
+        }
         if (v instanceof Enum) return "{\"enum\":" + str(((Enum<?>) v).name()) + "}";
         if (v instanceof VoidNamespace) return "\"VoidNamespace\"";
         if (v instanceof TimeWindow) {

@@ -63,8 +63,22 @@ public final class Truth {
 
     private static final Object TIMER = new Object();
 
+    /** Union list state: each subtask's part; rendered as one line with all elements, sorted. */
+    private static final Map<String, Map<Integer, List<Object>>> UNIONS = new ConcurrentHashMap<>();
+
+    public static void union(String uid, String state, int subtask, List<Object> elements) {
+        UNIONS.computeIfAbsent(id(uid, state, "operator_union", null, null, null, null), k -> new ConcurrentHashMap<>())
+                .put(subtask, elements);
+    }
+
     public static List<String> writtenLines() {
         List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Map<Integer, List<Object>>> e : UNIONS.entrySet()) {
+            List<String> xs = new ArrayList<>();
+            for (List<Object> part : e.getValue().values()) for (Object o : part) xs.add(Json.of(o));
+            xs.sort(null);
+            out.add(e.getKey() + ",\"value\":[" + String.join(",", xs) + "]}");
+        }
         for (Map.Entry<String, Object> e : new TreeMap<>(WRITTEN).entrySet()) {
             if (e.getValue() == TIMER) out.add(e.getKey() + "}");
             else out.add(line(e.getKey(), e.getValue()));
@@ -81,6 +95,7 @@ public final class Truth {
 
     public static void reset() {
         WRITTEN.clear();
+        UNIONS.clear();
         READBACK.clear();
         PROCESSED.set(0);
     }
