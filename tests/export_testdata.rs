@@ -29,17 +29,30 @@ fn testdata_exports_match_flink_readback() {
                 continue;
             };
             let label = format!(
-                "{}/{}",
+                "{}/{}/{}",
+                case.parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy(),
                 case.file_name().unwrap().to_string_lossy(),
                 snap["name"].as_str().unwrap_or("?")
             );
             let out = tmp.path().join(label.replace('/', "_"));
-            let r = run([
-                "export".as_ref(),
-                case.join(path).as_os_str(),
-                "--out".as_ref(),
-                out.as_os_str(),
-            ]);
+            // Flink before 2.0 stores no uids: name the operators through --uid.
+            let mut args: Vec<std::ffi::OsString> = vec![
+                "export".into(),
+                case.join(path).into(),
+                "--out".into(),
+                out.clone().into(),
+            ];
+            for op in inv["operators"].as_array().into_iter().flatten() {
+                if let Some(uid) = op["uid"].as_str() {
+                    args.push("--uid".into());
+                    args.push(uid.into());
+                }
+            }
+            let r = run(&args);
             if r.code != 0 {
                 assert!(
                     !must_export(&inv, snap),
@@ -73,6 +86,7 @@ fn testdata_exports_match_flink_readback() {
     let summaries = check(&py, &exports);
     let (mut rows, mut compared, mut files) = (0u64, 0u64, 0u64);
     let mut failures = Vec::new();
+    let mut skipped = Vec::new();
     for (label, s) in labels.iter().zip(&summaries) {
         let m = s["mismatches"].as_array().cloned().unwrap_or_default();
         if !m.is_empty() {
@@ -81,9 +95,21 @@ fn testdata_exports_match_flink_readback() {
         rows += s["rows"].as_u64().unwrap_or(0);
         compared += s["compared_groups"].as_u64().unwrap_or(0);
         files += s["files"].as_u64().unwrap_or(0);
+        for k in s["skipped"].as_array().into_iter().flatten() {
+            skipped.push(format!("{label}: {k}"));
+        }
         eprintln!("{label}: {s}");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    if !skipped.is_empty() {
+        eprintln!(
+            "\n!!!!! ground truth NOT compared ({} groups; no reader exports them yet):",
+            skipped.len()
+        );
+        for k in &skipped {
+            eprintln!("  {k}");
+        }
+    }
     eprintln!(
         "read back {files} files, {rows} rows; compared {compared} ground-truth lines with DuckDB \
          and pyarrow"

@@ -17,9 +17,51 @@ pub const META_CLASS: &str = "flink_inspect.class";
 pub const META_ENCODING: &str = "flink_inspect.encoding";
 
 /// A field of the given name and type; nullable (Flink values may be null almost anywhere).
+/// A value whose type nests a serializer without a known byte layout (Kryo, unknown) cannot be
+/// delimited, so the decoders hand it over whole as bytes: such a column is opaque as a whole.
 pub fn field_for(name: &str, t: &TypeInfo) -> Field {
-    let (dt, meta) = map_type(t, 0);
+    let (dt, meta) = if nests_undelimited(t, 0) {
+        opaque(&t.to_string())
+    } else {
+        map_type(t, 0)
+    };
     Field::new(name, dt, true).with_metadata(meta)
+}
+
+fn undelimited(t: &TypeInfo) -> bool {
+    matches!(
+        t,
+        TypeInfo::Kryo { .. } | TypeInfo::Opaque { .. } | TypeInfo::Composite { .. }
+    ) || matches!(t, TypeInfo::Avro { parsed: None, .. })
+}
+
+/// True if a type strictly below `t` has no known byte layout.
+fn nests_undelimited(t: &TypeInfo, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let below = |c: &TypeInfo| undelimited(c) || nests_undelimited(c, depth + 1);
+    match t {
+        TypeInfo::Pojo {
+            fields, subclasses, ..
+        } => fields.iter().any(|f| below(&f.ty)) || subclasses.iter().any(|(_, c)| below(c)),
+        TypeInfo::Tuple { fields, .. } | TypeInfo::Row { fields, .. } => fields.iter().any(below),
+        TypeInfo::List { elem }
+        | TypeInfo::Set { elem }
+        | TypeInfo::LinkedList { elem, .. }
+        | TypeInfo::GenericArray { elem, .. }
+        | TypeInfo::Nullable { inner: elem, .. }
+        | TypeInfo::External { inner: elem }
+        | TypeInfo::Ttl { inner: elem }
+        | TypeInfo::StreamElement { inner: elem } => below(elem),
+        TypeInfo::Map { key, value }
+        | TypeInfo::Either {
+            left: key,
+            right: value,
+        } => below(key) || below(value),
+        TypeInfo::Timer { key, namespace } => below(key) || below(namespace),
+        _ => false,
+    }
 }
 
 fn opaque(class: &str) -> (DataType, HashMap<String, String>) {
@@ -340,7 +382,8 @@ mod tests {
             ],
             subclasses: vec![],
         };
-        let f = field_for("value", &t);
+        let (dt, meta) = map_type(&t, 0);
+        let f = Field::new("value", dt, true).with_metadata(meta);
         let DataType::Struct(fs) = f.data_type() else {
             panic!("struct expected, got {}", f.data_type())
         };
@@ -355,6 +398,10 @@ mod tests {
             special,
             vec![("value.blob".into(), "opaque".into(), "x.Blob".into())]
         );
+        // as a column, a value nesting Kryo cannot be delimited: opaque as a whole
+        let col = field_for("value", &t);
+        assert_eq!(col.data_type(), &DataType::Binary);
+        assert_eq!(col.metadata().get(META_ENCODING).unwrap(), "opaque");
         let m = field_for(
             "m",
             &TypeInfo::Map {
