@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -91,7 +91,7 @@ pub struct DatasetSpec {
 }
 
 fn ts_ms() -> DataType {
-    DataType::Timestamp(TimeUnit::Millisecond, None)
+    super::schema::epoch_ms()
 }
 
 /// A directory-name-safe form of a state or operator name.

@@ -107,10 +107,17 @@ fn ms() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, None)
 }
 
+/// Flink's own times (window bounds, timers, TTL) are epoch milliseconds that use
+/// `Long.MAX_VALUE` for "never"; Arrow timestamps in DuckDB (microseconds) cannot hold that, so
+/// these stay int64 epoch milliseconds.
+pub fn epoch_ms() -> DataType {
+    DataType::Int64
+}
+
 fn window() -> DataType {
     struct_of(vec![
-        Field::new("start", ms(), true),
-        Field::new("end", ms(), true),
+        Field::new("start", epoch_ms(), true),
+        Field::new("end", epoch_ms(), true),
     ])
 }
 
@@ -216,11 +223,11 @@ fn map_type_inner(t: &TypeInfo, depth: usize) -> (DataType, HashMap<String, Stri
         TypeInfo::Map { key, value } => plain(map_of(f("key", key), f("value", value))),
         TypeInfo::Nullable { inner, .. } | TypeInfo::External { inner } => map_type(inner, d),
         TypeInfo::Ttl { inner } => plain(struct_of(vec![
-            Field::new("last_access", ms(), true),
+            Field::new("last_access", epoch_ms(), true),
             f("value", inner),
         ])),
         TypeInfo::Timer { key, namespace } => plain(struct_of(vec![
-            Field::new("timestamp", ms(), true),
+            Field::new("timestamp", epoch_ms(), true),
             f("key", key),
             f("namespace", namespace),
         ])),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
+use arrow_array::types::{Int32Type, Int64Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::*;
@@ -212,7 +212,7 @@ fn writes_parts_in_unit_order_with_row_groups() {
         let key = b.column(2).as_string::<i32>();
         let idx = b.column(3).as_primitive::<Int32Type>();
         let v = b.column(4).as_primitive::<Int64Type>();
-        let ttl = b.column(5).as_primitive::<TimestampMillisecondType>();
+        let ttl = b.column(5).as_primitive::<Int64Type>();
         for r in 0..b.num_rows() {
             assert_eq!(kg.value(r), 1);
             assert_eq!(key.value(r), format!("k1-{i}"));
