@@ -8,6 +8,7 @@ mod info;
 mod render;
 mod schema;
 mod state;
+mod state_operator;
 
 use clap::{Parser, Subcommand};
 

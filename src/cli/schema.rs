@@ -6,6 +6,7 @@ use super::EXIT_TROUBLE;
 use super::common::SnapshotArgs;
 use super::render::{opt, print_json, table};
 use flink_inspect::keyed::{catalog, find_operator};
+use flink_inspect::report::operator_state::{has_operator_state, schema as operator_state_schema};
 use flink_inspect::report::schema::{
     OperatorSchema, SchemaReport, has_keyed_state, operator_schema,
 };
@@ -36,7 +37,9 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
             None => bail!("no operator with uid or id '{w}' in this snapshot"),
         },
         None => (0..ops.len())
-            .filter(|i| ops.get(*i).is_some_and(has_keyed_state))
+            .filter(|i| {
+                ops.get(*i).is_some_and(has_keyed_state) || has_operator_state(&opened.snapshot, *i)
+            })
             .map(|i| (i, None))
             .collect(),
     };
@@ -50,7 +53,15 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
             .or_else(|| op.uid.clone())
             .or_else(|| opened.uids.get(&op.id).map(String::from));
         let c = catalog(op, &resolver).map_err(|e| e.to_string());
-        report.operators.push(operator_schema(op, uid, c));
+        let mut o = operator_schema(op, uid, c);
+        // Operator (non-keyed) states.
+        if has_operator_state(&opened.snapshot, i) {
+            match operator_state_schema(&opened.snapshot, i, &resolver) {
+                Ok(rows) => o.operator_states = rows,
+                Err(e) => o.error = o.error.or(Some(e.to_string())),
+            }
+        }
+        report.operators.push(o);
     }
     if json {
         print_json(&report)?;
@@ -76,6 +87,31 @@ fn print_operator(o: &OperatorSchema) {
         opt(&o.uid),
         opt(&o.name)
     );
+    if !o.operator_states.is_empty() {
+        let mut t = table(&[
+            "operator state",
+            "kind",
+            "key",
+            "value",
+            "subtasks",
+            "elements",
+            "stored bytes",
+            "restore bytes",
+        ]);
+        for s in &o.operator_states {
+            t.add_row(vec![
+                s.name.clone(),
+                s.kind.to_string(),
+                opt(&s.key_type),
+                opt(&s.value_type),
+                s.subtasks.to_string(),
+                s.partitions.to_string(),
+                s.stored_bytes.to_string(),
+                s.restore_bytes.to_string(),
+            ]);
+        }
+        println!("{t}");
+    }
     if let Some(e) = &o.error {
         println!("  error: {e}");
         return;

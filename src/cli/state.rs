@@ -36,7 +36,7 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
     let opened = args.snapshot.open()?;
     let resolver = opened.resolver();
     let ops = &opened.snapshot.operators;
-    let Some((_, op)) = find_operator(ops, &args.operator) else {
+    let Some((op_index, op)) = find_operator(ops, &args.operator) else {
         bail!(
             "no operator with uid or id '{}' in this snapshot",
             args.operator
@@ -49,7 +49,21 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
         .or_else(|| {
             (op.id_hex() != args.operator.to_ascii_lowercase()).then(|| args.operator.clone())
         });
-    let Some(cat) = catalog(op, &resolver).map_err(|e| anyhow::anyhow!("{e}"))? else {
+    let keyed = catalog(op, &resolver).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Operator (non-keyed) state: when there is no keyed state, or only operator states are
+    // asked for.
+    if super::state_operator::wanted(&opened, op_index, keyed.is_some(), &args.state)? {
+        return super::state_operator::run(
+            &opened,
+            op_index,
+            uid,
+            &args.state,
+            args.key.as_deref(),
+            args.limit,
+            json,
+        );
+    }
+    let Some(cat) = keyed else {
         bail!(
             "operator {} has no keyed state this tool reads",
             op.id_hex()

@@ -3,5 +3,6 @@
 
 pub mod files;
 pub mod info;
+pub mod operator_state;
 pub mod schema;
 pub mod state;

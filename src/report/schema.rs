@@ -37,6 +37,10 @@ pub struct OperatorSchema {
     pub key_serializer: Option<String>,
     pub key_type_tree: Option<TypeInfo>,
     pub states: Vec<StateSchema>,
+    /// Operator (non-keyed) states: list, union, broadcast (filled by the caller from
+    /// [`crate::report::operator_state::schema`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operator_states: Vec<crate::report::operator_state::OperatorStateSchema>,
     /// Why there is no schema (no keyed state, or a handle kind read elsewhere).
     pub note: Option<String>,
     pub error: Option<String>,
@@ -109,6 +113,7 @@ pub fn operator_schema(
         key_serializer: None,
         key_type_tree: None,
         states: Vec::new(),
+        operator_states: Vec::new(),
         note: None,
         error: None,
     };
