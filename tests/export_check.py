@@ -84,6 +84,11 @@ def opaque_value(ds):
 
 
 def find_dataset(by_path, uid, state, kind):
+    if kind in OPERATOR_KINDS:
+        for ds in by_path.values():
+            if ds["kind"] == "operator_state" and ds["operator"] == uid and ds["state"] == state:
+                return ds
+        return None
     if kind in ("event_timer", "processing_timer"):
         prefix = "event_" if kind == "event_timer" else "processing_"
         for ds in by_path.values():
@@ -136,7 +141,22 @@ def check(root, truth_path):
             count_only = opaque_value(ds)
             if count_only:
                 summary["count_only"].append(ds["path"])
-            if kind in ("event_timer", "processing_timer"):
+            if kind == "broadcast":
+                # replicated on every subtask: compare the distinct entries
+                got = collections.Counter(set((norm(r["key"]), norm(r["value"])) for r in rows))
+                want = collections.Counter((norm(d["user_key"]), norm(d["value"])) for d in lines)
+            elif kind == "operator_list":
+                groups = collections.defaultdict(list)
+                for r in rows:
+                    groups[r["subtask"]].append((r["index"], r["value"]))
+                got = collections.Counter(
+                    (k, tuple(norm(v) for _, v in sorted(g, key=lambda x: x[0]))) for k, g in groups.items())
+                want = collections.Counter((d["subtask"], norm(d["value"])) for d in lines)
+            elif kind == "operator_union":
+                ordered = sorted(rows, key=lambda r: (r["subtask"], r["index"]))
+                got = collections.Counter([tuple(norm(r["value"]) for r in ordered)])
+                want = collections.Counter(norm(d["value"]) for d in lines)
+            elif kind in ("event_timer", "processing_timer"):
                 got = collections.Counter((norm(r["key"]), ns_of(r), norm(r["timestamp"])) for r in rows)
                 want = collections.Counter((norm(d["key"]), tns(d), d["timestamp"]) for d in lines)
             elif kind == "list":

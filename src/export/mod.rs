@@ -14,6 +14,7 @@ pub mod commit;
 pub mod dataset;
 pub mod keyed;
 pub mod manifest;
+pub mod opstate;
 pub mod run;
 pub mod schema;
 

@@ -10,6 +10,7 @@ use super::commit::{Staging, Target};
 use super::dataset::{WriteOptions, dir_name};
 use super::keyed::KeyedSource;
 use super::manifest::{DatasetEntry, MANIFEST, MANIFEST_VERSION, Manifest, Source};
+use super::opstate::OperatorStateSource;
 use super::{ExportError, RowSource, write_manifest, write_source};
 use crate::metadata::{OperatorState, Snapshot};
 use crate::report::info::UidLabels;
@@ -110,6 +111,17 @@ pub fn export_snapshot(req: Request<'_>, progress: &dyn Progress) -> Result<Summ
     let mut sources: Vec<Box<dyn RowSource + '_>> = Vec::new();
     let mut skipped = Vec::new();
     for (name, op) in &ops {
+        let op_index = req
+            .snapshot
+            .operators
+            .iter()
+            .position(|o| std::ptr::eq(o, *op))
+            .unwrap_or(usize::MAX);
+        if let Some(s) =
+            OperatorStateSource::new(req.snapshot, op_index, name, req.resolver, states)?
+        {
+            sources.push(Box::new(s));
+        }
         match KeyedSource::new(op, name, req.resolver, states)? {
             Some(s) => sources.push(Box::new(s)),
             None => {
