@@ -6,6 +6,7 @@
 //! No module here knows about the terminal; the binary in `main.rs` and `cli/` does.
 
 pub mod compat;
+pub mod export;
 pub mod hash;
 pub mod io;
 pub mod keyed;

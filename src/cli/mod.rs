@@ -4,6 +4,7 @@
 mod common;
 mod compat;
 mod contract;
+mod export;
 mod files;
 mod info;
 mod ls;
@@ -43,6 +44,8 @@ enum Command {
     /// Every snapshot under a prefix: completeness, and for checkpoint base directories
     /// shared-file usage, orphans and missing files.
     Ls(ls::Args),
+    /// State to Parquet (one dataset per state, timers, operator state) with _manifest.json.
+    Export(export::Args),
     /// Keyed states per operator: kind, key / namespace / value types, TTL, serializers.
     Schema(schema::Args),
     /// Decoded keyed-state entries of one operator (--json: JSON Lines).
@@ -72,6 +75,7 @@ pub fn run() -> i32 {
         Command::Size(a) => size::run(a, cli.json),
         Command::Skew(a) => skew::run(a, cli.json),
         Command::Ls(a) => ls::run(a, cli.json),
+        Command::Export(a) => export::run(a, cli.json),
         Command::Schema(a) => schema::run(a, cli.json),
         Command::State(a) => state::run(a, cli.json),
         Command::Contract(a) => contract::run(a, cli.json),

@@ -54,6 +54,11 @@ impl Backend {
         }
     }
 
+    /// The object store behind this backend (writers such as `export` use it directly).
+    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
+        Arc::clone(&self.store)
+    }
+
     pub fn is_local(&self) -> bool {
         self.local
     }

@@ -8,6 +8,7 @@ mod location;
 mod remote;
 mod snapshot;
 
+pub(crate) use backend::runtime;
 pub use backend::{Backend, Entry};
 pub use error::{Note, StoreError};
 pub use location::{StoreOptions, Stores, recorded_to_location};

@@ -1,0 +1,135 @@
+//! All-or-nothing: an export that fails midway exits 2 and leaves no complete-looking dataset;
+//! a non-empty output is refused without --force.
+
+mod common;
+mod export_common;
+
+use common::{case, copy_dir, run};
+use export_common::files_below;
+
+fn savepoint() -> std::path::PathBuf {
+    case("flink-2.3.0/keyed-hashmap-savepoint")
+        .0
+        .join("savepoint")
+}
+
+/// The largest state file of a savepoint copy (not `_metadata`).
+fn largest_state_file(dir: &std::path::Path) -> std::path::PathBuf {
+    files_below(dir)
+        .into_iter()
+        .filter(|f| !f.ends_with("_metadata"))
+        .map(|f| dir.join(f))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .expect("a state file")
+}
+
+#[test]
+fn corrupt_state_file_fails_with_nothing_visible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sp = tmp.path().join("sp");
+    copy_dir(&savepoint(), &sp);
+    let victim = largest_state_file(&sp);
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let n = bytes.len();
+    // Damage the second half: the header and early key groups read fine, so datasets are
+    // already being written when the damage is found.
+    for b in &mut bytes[n / 2..n / 2 + 64] {
+        *b = 0xff;
+    }
+    std::fs::write(&victim, &bytes).unwrap();
+    let parent = tmp.path().join("outparent");
+    std::fs::create_dir(&parent).unwrap();
+    let out = parent.join("out");
+    let r = run([
+        "export".as_ref(),
+        sp.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(r.code, 2, "stdout {} stderr {}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("error"), "{}", r.stderr);
+    assert!(!out.exists(), "a failed export left {out:?}");
+    assert!(
+        files_below(&parent).is_empty(),
+        "leftovers: {:?}",
+        files_below(&parent)
+    );
+}
+
+#[test]
+fn truncated_state_file_fails_with_nothing_visible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sp = tmp.path().join("sp");
+    copy_dir(&savepoint(), &sp);
+    let victim = largest_state_file(&sp);
+    let bytes = std::fs::read(&victim).unwrap();
+    std::fs::write(&victim, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let out = tmp.path().join("out");
+    let r = run([
+        "export".as_ref(),
+        sp.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!out.exists());
+}
+
+#[test]
+fn non_empty_output_is_refused_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), b"mine").unwrap();
+    let sp = savepoint();
+    let r = run([
+        "export".as_ref(),
+        sp.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert_eq!(files_below(&out), vec!["keep.txt".to_string()]);
+    let r = run([
+        "export".as_ref(),
+        sp.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--force".as_ref(),
+        "--compression".as_ref(),
+        "snappy".as_ref(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let files = files_below(&out);
+    assert!(!files.contains(&"keep.txt".to_string()));
+    assert!(files.contains(&"_manifest.json".to_string()));
+    assert!(files.iter().any(|f| f.ends_with("part-00000.parquet")));
+    // nothing but the output next to it
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn same_snapshot_gives_identical_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sp = savepoint();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        let r = run([
+            "export".as_ref(),
+            sp.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let files = files_below(&a);
+    assert_eq!(files, files_below(&b));
+    assert!(files.len() > 5);
+    for f in files {
+        assert!(
+            std::fs::read(a.join(&f)).unwrap() == std::fs::read(b.join(&f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
