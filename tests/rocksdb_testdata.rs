@@ -29,11 +29,12 @@ fn native_cases() -> Vec<Case> {
             .as_array()
             .unwrap()
             .iter()
-            .map(|o| {
-                (
-                    o["operator_id"].as_str().unwrap().to_string(),
-                    o["uid"].as_str().unwrap().to_string(),
-                )
+            // SQL operators have no uid; their rows carry the operator name instead.
+            .filter_map(|o| {
+                Some((
+                    o["operator_id"].as_str()?.to_string(),
+                    o["uid"].as_str()?.to_string(),
+                ))
             })
             .collect();
         for s in inv["snapshots"].as_array().unwrap() {
