@@ -3,11 +3,13 @@
 //! allowNonRestoredState (`restore-from-v1.json`). `compat v1 v2` must agree every time; v2 is
 //! described by the savepoint the v2 job wrote (what a staging run would give).
 
+mod common;
 mod compat_common;
 
 use std::path::{Path, PathBuf};
 
-use compat_common::{describe, side, testdata};
+use common::testdata;
+use compat_common::{describe, side};
 use flink_inspect::compat::{Options, compare, read_contract, to_contract};
 use serde_json::Value;
 

@@ -5,12 +5,14 @@
 //! snapshot of the same job and backend must say restorable. None of these tests declares a
 //! migration: their restore jobs use the same uids, descriptors and serializers.
 
+mod common;
 mod compat_common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use compat_common::{describe, fixtures, side};
+use common::fixtures;
+use compat_common::{describe, side};
 use flink_inspect::compat::{Options, Verdict, compare, parse_version};
 use flink_inspect::types::{Prim, TypeInfo};
 
@@ -53,25 +55,8 @@ fn classify(dir: &Path, root: &Path) -> Option<(String, (u32, u32), String, Stri
     Some((family, version, backend.to_string(), kind.to_string()))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "_metadata")
-            && let Some(d) = p.parent()
-        {
-            out.push(d.to_path_buf());
-        }
-    }
-}
-
 fn families(root: &Path) -> Families {
-    let mut dirs = Vec::new();
-    walk(root, &mut dirs);
+    let dirs = fixtures::snapshot_dirs(root);
     let mut fam: Families = BTreeMap::new();
     for d in dirs {
         if let Some((family, version, backend, kind)) = classify(&d, root) {
@@ -85,10 +70,7 @@ fn families(root: &Path) -> Families {
 
 #[test]
 fn older_snapshots_restore_into_the_newest_job() {
-    let Some(root) = fixtures() else {
-        eprintln!("skipped: no fixtures (set FLINK_FIXTURES)");
-        return;
-    };
+    let root = common::fixtures();
     let fam = families(&root);
     let mut pairs = 0;
     let mut controls = 0;
@@ -200,13 +182,7 @@ fn older_snapshots_restore_into_the_newest_job() {
 #[test]
 fn every_fixture_contract_round_trips() {
     use flink_inspect::compat::{read_contract, to_contract};
-    let Some(root) = fixtures() else {
-        eprintln!("skipped: no fixtures (set FLINK_FIXTURES)");
-        return;
-    };
-    let mut dirs = Vec::new();
-    walk(&root, &mut dirs);
-    dirs.sort();
+    let dirs = fixtures::snapshot_dirs(&common::fixtures());
     let (mut ok, mut unreadable, mut states) = (0, Vec::new(), 0);
     let mut failures = Vec::new();
     for d in &dirs {

@@ -9,30 +9,12 @@ mod common;
 mod keyed_common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use flink_inspect::keyed::Filter;
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut v: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    v.sort();
-    for p in v {
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "_metadata") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn every_fixture_keyed_state_decodes() {
-    let root = common::fixtures();
-    let mut metas = Vec::new();
-    walk(&root, &mut metas);
+    let metas = common::fixtures::all_metadata_files();
     let mut operators = 0;
     let mut entries = 0u64;
     let mut formats: BTreeMap<String, u64> = BTreeMap::new();

@@ -1,21 +1,13 @@
 //! Damaged `_metadata`: every truncation, corrupted tags, absurd lengths. Each must give an
 //! error naming the file and an offset inside it, never a panic or a huge allocation.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use flink_inspect::io::MemFile;
 use flink_inspect::metadata::{self, Snapshot};
 
-fn fixtures_dir() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/flink-fixtures");
-    if beside.is_dir() {
-        return beside;
-    }
-    PathBuf::from(std::env::var("FLINK_FIXTURES").expect("set FLINK_FIXTURES"))
-}
-
 fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(fixtures_dir().join(rel)).unwrap()
+    std::fs::read(common::fixtures().join(rel)).unwrap()
 }
 
 fn parse(bytes: &[u8]) -> Result<Snapshot, flink_inspect::io::DecodeError> {

@@ -4,58 +4,26 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use flink_inspect::hash::{key_group_range, operator_id_from_uid};
-use flink_inspect::io::LocalFile;
+mod common;
+
+use common::fixtures::{all_metadata_files, read_snapshot};
 use flink_inspect::metadata::{
     self, ChannelHandle, DistributionMode, FilePath, FileScope, KeyGroupsKind, KeyedHandle,
     SavepointFormat, Slot, Snapshot, SnapshotKind, StreamHandle,
 };
 
-fn fixtures_dir() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/flink-fixtures");
-    if beside.is_dir() {
-        return beside;
-    }
-    PathBuf::from(std::env::var("FLINK_FIXTURES").expect(
-        "fixtures not found beside the checkout; set FLINK_FIXTURES to the flink-fixtures dir",
-    ))
-}
-
-fn find_metadata(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            find_metadata(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "_metadata") {
-            out.push(p);
-        }
-    }
-}
-
-fn all_metadata_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    find_metadata(&fixtures_dir(), &mut files);
-    files
-}
-
 fn read(rel: &str) -> Snapshot {
-    let p = fixtures_dir().join(rel);
-    let f = LocalFile::open(&p).unwrap();
-    metadata::read_metadata(&f).unwrap()
+    read_snapshot(&common::fixtures().join(rel)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn all_snapshots() -> Vec<(PathBuf, Snapshot)> {
     all_metadata_files()
         .into_iter()
         .map(|p| {
-            let f = LocalFile::open(&p).unwrap();
-            let s = metadata::read_metadata(&f).unwrap_or_else(|e| panic!("{e}"));
+            let s = read_snapshot(&p).unwrap_or_else(|e| panic!("{e}"));
             (p, s)
         })
         .collect()

@@ -1,19 +1,20 @@
 //! Every operator state in Flink's own test snapshots (1.6 to 2.1, the non-keyed and broadcast
 //! migration snapshots among them) reads and decodes without error.
 
+mod common;
 mod opstate_common;
 
 use std::collections::BTreeMap;
 
+use common::fixtures::all_metadata_files;
 use flink_inspect::operator_state::coordinator::coordinator_state;
 use flink_inspect::operator_state::splits::{Split, decode_reader_state_element};
 use flink_inspect::operator_state::{SOURCE_READER_STATE, SubtaskStream};
-use opstate_common::{Opened, find_metadata, fixtures};
+use opstate_common::Opened;
 
 #[test]
 fn every_fixture_operator_state_decodes() {
-    let mut files = Vec::new();
-    find_metadata(&fixtures(), &mut files);
+    let files = all_metadata_files();
     let mut failures = Vec::new();
     let (mut snapshots, mut handles, mut entries, mut states) = (0, 0, 0u64, 0);
     let mut splits: BTreeMap<&str, usize> = BTreeMap::new();

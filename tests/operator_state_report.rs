@@ -1,6 +1,7 @@
 //! `report::operator_state` on the opstate cases: schema rows (kinds, types, sizes with union
 //! bytes counted once per copy), decoded records, and damaged files naming file and offset.
 
+mod common;
 mod opstate_common;
 
 use flink_inspect::metadata::{DistributionMode, Snapshot};
@@ -8,7 +9,8 @@ use flink_inspect::operator_state::{self, OperatorEntry};
 use flink_inspect::report::operator_state::{RecordValue, records, schema};
 use flink_inspect::types::Value;
 
-use opstate_common::{Opened, testdata};
+use common::testdata;
+use opstate_common::Opened;
 
 fn case(version: &str) -> Opened {
     Opened::open(

@@ -2,6 +2,7 @@
 //! (`<snap>.readback.jsonl`: what Flink read back after restoring, and `.written.jsonl`), and
 //! every `src` source holds the split the job's source implies.
 
+mod common;
 mod opstate_common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,7 +14,8 @@ use flink_inspect::operator_state::splits::{Split, decode_reader_state_element};
 use flink_inspect::operator_state::{OperatorEntry, OperatorStateInfo, SOURCE_READER_STATE};
 use serde_json::Value as Json;
 
-use opstate_common::{Opened, testdata};
+use common::testdata;
+use opstate_common::Opened;
 
 struct Case {
     dir: PathBuf,

@@ -6,25 +6,12 @@
 mod common;
 mod rocksdb_common;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flink_inspect::keyed::ValueLayout;
 use flink_inspect::keyed::header::StateMetaInfo;
 use flink_inspect::metadata::KeyedHandle;
 use flink_inspect::types::{self, TypeInfo};
-
-fn metadata_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = dir.read_dir() else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            metadata_dirs(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "_metadata") {
-            out.push(dir.to_path_buf());
-        }
-    }
-}
 
 fn has_native(o: &rocksdb_common::Opened) -> bool {
     o.snapshot.operators.iter().any(|op| {
@@ -85,9 +72,7 @@ fn decode_entry(
 
 #[test]
 fn every_native_fixture_snapshot_reads() {
-    let mut dirs = Vec::new();
-    metadata_dirs(&common::fixtures(), &mut dirs);
-    dirs.sort();
+    let dirs = common::fixtures::snapshot_dirs(&common::fixtures());
     assert!(dirs.len() > 400, "{} snapshots found", dirs.len());
     let (mut snapshots, mut handles, mut entries, mut decoded) = (0, 0, 0u64, 0u64);
     let mut failures = Vec::new();

@@ -1,5 +1,6 @@
 //! Damaged SST files must give a `DecodeError` naming the file and the block, never a panic.
 
+mod common;
 mod sst_common;
 
 use std::path::PathBuf;

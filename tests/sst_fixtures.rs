@@ -1,6 +1,7 @@
 //! Every SST file of the real Flink fixtures (RocksDB checkpoints and native savepoints, Flink
 //! 1.16–2.3) read by our reader and compared with what Debian's `sst_dump` prints for it.
 
+mod common;
 mod sst_common;
 
 use flink_inspect::rocksdb::SstFile;
@@ -8,12 +9,7 @@ use sst_common::*;
 
 #[test]
 fn fixture_ssts_match_sst_dump() {
-    let Some(dir) = fixtures_dir() else {
-        eprintln!(
-            "\n*** SKIPPING fixture_ssts_match_sst_dump: no flink-fixtures (set FLINK_FIXTURES) ***\n"
-        );
-        return;
-    };
+    let dir = common::fixtures();
     let files = find_ssts(&dir);
     // The fixtures hold 434 SSTs (Flink 1.16-2.3 RocksDB checkpoints / native savepoints).
     assert!(

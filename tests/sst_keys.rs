@@ -1,5 +1,6 @@
 //! Flink key-group prefixes of the keys in the fixtures' SST files.
 
+mod common;
 mod sst_common;
 
 use std::collections::BTreeMap;
@@ -17,12 +18,7 @@ fn long_hash(v: i64) -> i32 {
 
 #[test]
 fn fixture_keys_have_valid_key_group_prefixes() {
-    let Some(dir) = fixtures_dir() else {
-        eprintln!(
-            "\n*** SKIPPING fixture_keys_have_valid_key_group_prefixes: no flink-fixtures (set FLINK_FIXTURES) ***\n"
-        );
-        return;
-    };
+    let dir = common::fixtures();
     // No fixture job has a max parallelism above 128, so every key has a one-byte prefix.
     let mut keys = 0;
     // Per snapshot directory: (key group prefix, Long key) of every "Long key + VoidNamespace"

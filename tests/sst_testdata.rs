@@ -4,6 +4,7 @@
 //! (format_version <= 5), the generator's write log (format_version 6), and the live view RocksDB's
 //! own iterator returned (`*.merged`).
 
+mod common;
 mod sst_common;
 
 use std::path::{Path, PathBuf};

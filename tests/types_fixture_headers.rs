@@ -2,6 +2,7 @@
 //! first key group starts (or at the end of a RocksDB meta stream), and the type trees are the
 //! ones Flink's test jobs declare.
 
+mod common;
 mod types_common;
 
 use std::sync::Arc;

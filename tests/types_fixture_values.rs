@@ -6,6 +6,7 @@
 //!   misses the next key-group offset);
 //! * the Java `hashCode()` of each decoded key maps to the key group it is stored under.
 
+mod common;
 mod types_common;
 
 use std::collections::BTreeMap;

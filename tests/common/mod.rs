@@ -122,4 +122,6 @@ pub fn checkpoint_base(case_dir: &Path) -> PathBuf {
         .path()
 }
 
+pub mod fixtures;
+pub mod snapshot;
 pub mod truth;

@@ -1,39 +1,15 @@
-//! Shared by the `keyed_*` tests: opening a snapshot folder with a resolver, and reading all
-//! keyed entries of an operator decoded.
+//! Shared by the `keyed_*` tests: reading all keyed entries of an operator decoded (snapshots
+//! are opened with `common::snapshot`).
 #![allow(dead_code)]
 
 use std::ops::ControlFlow;
-use std::path::Path;
 
 use flink_inspect::keyed::typed::{Decoded, decode_entry};
 use flink_inspect::keyed::{Entry, Filter, StateCatalog, UnitResult, catalog, read_operator};
-use flink_inspect::metadata::{KeyedHandle, OperatorState, Snapshot, read_metadata};
-use flink_inspect::store::{PathResolver, SnapshotLocation, StoreOptions, Stores, resolve};
+use flink_inspect::metadata::{KeyedHandle, OperatorState};
+use flink_inspect::store::PathResolver;
 
-pub struct Opened {
-    pub stores: Stores,
-    pub location: SnapshotLocation,
-    pub snapshot: Snapshot,
-}
-
-pub fn open(dir: &Path) -> Opened {
-    let stores = Stores::new(StoreOptions { concurrency: 4 });
-    let location = resolve(&stores, &dir.display().to_string())
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let file = location.backend.open(&location.metadata).unwrap();
-    let snapshot = read_metadata(file.as_ref()).unwrap();
-    Opened {
-        stores,
-        location,
-        snapshot,
-    }
-}
-
-impl Opened {
-    pub fn resolver(&self) -> PathResolver<'_> {
-        PathResolver::new(&self.stores, &self.location, Vec::new())
-    }
-}
+pub use crate::common::snapshot::open;
 
 /// The operator's managed keyed handles are all key-group handles (the formats read here).
 pub fn key_group_operator(op: &OperatorState) -> bool {

@@ -1,4 +1,4 @@
-//! Shared helpers of the SST tests: locating fixtures, and running Debian's `sst_dump` (RocksDB
+//! Shared helpers of the SST tests: finding SST files, and running Debian's `sst_dump` (RocksDB
 //! 7.8) as the oracle.
 #![allow(dead_code)]
 
@@ -10,18 +10,8 @@ use std::sync::Arc;
 use flink_inspect::io::{LocalFile, ReadAt};
 use flink_inspect::rocksdb::{SstFile, TableProperties};
 
-pub fn fixtures_dir() -> Option<PathBuf> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/flink-fixtures");
-    if beside.is_dir() {
-        return Some(beside);
-    }
-    std::env::var_os("FLINK_FIXTURES")
-        .map(PathBuf::from)
-        .filter(|p| p.is_dir())
-}
-
 pub fn testdata_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sst")
+    crate::common::testdata().join("sst")
 }
 
 /// True if `sst_dump` runs; otherwise prints a loud skip message.
@@ -41,23 +31,7 @@ pub fn have_sst_dump(test: &str) -> bool {
 
 /// Every file under `dir` whose last 8 bytes are the block-based table magic number.
 pub fn find_ssts(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if has_sst_magic(&p) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::common::fixtures::files_below(dir, &has_sst_magic)
 }
 
 fn has_sst_magic(p: &Path) -> bool {

@@ -1,37 +1,11 @@
 //! Shared by the `types_*` fixture tests: finds every managed keyed state stream of every
-//! `_metadata` in the Flink fixtures, through `metadata::read_metadata`.
+//! `_metadata` in the Flink fixtures (`common::fixtures`), through `metadata::read_metadata`.
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use flink_inspect::io::LocalFile;
-use flink_inspect::metadata::{KeyGroupsKind, KeyedHandle, StreamHandle, read_metadata};
-
-pub fn fixtures() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/flink-fixtures");
-    if p.is_dir() {
-        return Some(p);
-    }
-    std::env::var_os("FLINK_FIXTURES")
-        .map(PathBuf::from)
-        .filter(|p| p.is_dir())
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "_metadata") {
-            out.push(p);
-        }
-    }
-}
+use flink_inspect::metadata::{KeyGroupsKind, KeyedHandle, StreamHandle};
 
 pub enum Layout {
     /// A key-group handle: tag and `(key group, offset)` pairs.
@@ -81,17 +55,10 @@ pub fn raw_keyed_streams() -> Vec<KeyedStream> {
 }
 
 fn collect(raw: bool) -> (Vec<KeyedStream>, usize) {
-    let Some(root) = fixtures() else {
-        return (Vec::new(), 0);
-    };
-    let mut metas = Vec::new();
-    walk(&root, &mut metas);
+    let metas = crate::common::fixtures::all_metadata_files();
     let mut out = Vec::new();
     for m in &metas {
-        let Ok(file) = LocalFile::open(m) else {
-            continue;
-        };
-        let Ok(snap) = read_metadata(&file) else {
+        let Ok(snap) = crate::common::fixtures::read_snapshot(m) else {
             continue;
         };
         let dir = m.parent().unwrap_or(Path::new("."));
