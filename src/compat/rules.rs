@@ -3,6 +3,8 @@
 //! as `CompositeTypeSerializerUtil#constructIntermediateCompatibilityResult` does. Each rule and
 //! the Flink class it mirrors: `formats/compatibility.md`.
 
+use std::fmt;
+
 use serde::Serialize;
 
 use crate::types::{SqlType, TypeInfo};
@@ -101,12 +103,7 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
             }
         }
         (T::PrimitiveArray { elem: a }, T::PrimitiveArray { elem: b }) => {
-            if a != b {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}array type changed from {a} to {b}"),
-                );
-            }
+            changed(out, &p, "array type", a, b);
         }
         (
             T::Enum {
@@ -118,12 +115,10 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
                 constants: k2,
             },
         ) => {
-            if c1 != c2 {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}enum class changed from {c1} to {c2}"),
-                );
-            } else if let Some(gone) = k1.iter().find(|k| !k2.contains(k)) {
+            if changed(out, &p, "enum class", c1, c2) {
+                return;
+            }
+            if let Some(gone) = k1.iter().find(|k| !k2.contains(k)) {
                 out.add(
                     Compat::Incompatible,
                     format!("{p}enum constant {gone} was removed"),
@@ -147,11 +142,7 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
                 subclasses: s2,
             },
         ) => {
-            if c1 != c2 {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}POJO class changed from {c1} to {c2}"),
-                );
+            if changed(out, &p, "POJO class", c1, c2) {
                 return;
             }
             let removed: Vec<&str> = f1
@@ -220,20 +211,10 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
             row_data(a, b, names.as_deref(), &p, out)
         }
         (T::BinaryRowData { arity: a }, T::BinaryRowData { arity: b }) => {
-            if a != b {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}binary row arity changed from {a} to {b}"),
-                );
-            }
+            changed(out, &p, "binary row arity", a, b);
         }
         (T::TimestampData { precision: a }, T::TimestampData { precision: b }) => {
-            if a != b {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}timestamp precision changed from {a} to {b}"),
-                );
-            }
+            changed(out, &p, "timestamp precision", a, b);
         }
         (
             T::DecimalData {
@@ -271,12 +252,7 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
                 elem: b,
             },
         ) => {
-            if c1 != c2 {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}array component class changed from {c1} to {c2}"),
-                );
-            }
+            changed(out, &p, "array component class", c1, c2);
             walk(a, b, &sub(path, "element"), ctx, out);
         }
         (
@@ -289,12 +265,7 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
                 padding: y,
             },
         ) => {
-            if x != y {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}null padding length changed from {x} to {y}"),
-                );
-            }
+            changed(out, &p, "null padding length", x, y);
             walk(a, b, path, ctx, out);
         }
         (
@@ -327,12 +298,7 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
         | (T::StreamElement { inner: a }, T::StreamElement { inner: b })
         | (T::External { inner: a }, T::External { inner: b }) => walk(a, b, path, ctx, out),
         (T::SqlData { ty: a }, T::SqlData { ty: b }) => {
-            if a != b {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}SQL type changed from {a} to {b}"),
-                );
-            }
+            changed(out, &p, "SQL type", a, b);
         }
         (
             T::Avro {
@@ -370,12 +336,7 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
             }
         }
         (T::Kryo { class: a }, T::Kryo { class: b }) => {
-            if a != b {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}Kryo type changed from {a} to {b}"),
-                );
-            } else {
+            if !changed(out, &p, "Kryo type", a, b) {
                 out.caveat(format!(
                     "{p}{a} is serialized with Kryo: Flink compares only the class and the Kryo \
                      registrations, so a change inside the class shows only when values are read"
@@ -392,12 +353,7 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
                 children: b,
             },
         ) => {
-            if c1 != c2 {
-                out.add(
-                    Compat::Incompatible,
-                    format!("{p}serializer changed from {c1} to {c2}"),
-                );
-            } else {
+            if !changed(out, &p, "serializer", c1, c2) {
                 children(a, b, path, "arg", ctx, out, "nested serializer count");
             }
         }
@@ -441,6 +397,25 @@ fn walk(old: &TypeInfo, new: &TypeInfo, path: &str, ctx: Context, out: &mut Outc
             format!("{p}serializer changed from {a} to {b}"),
         ),
     }
+}
+
+/// A setting of the serializer that must stay the same: when `old` and `new` differ, adds
+/// "`what` changed from `old` to `new`" as incompatible. True if they differ.
+fn changed<V: PartialEq + fmt::Display + ?Sized>(
+    out: &mut Outcome,
+    p: &str,
+    what: &str,
+    old: &V,
+    new: &V,
+) -> bool {
+    let differ = old != new;
+    if differ {
+        out.add(
+            Compat::Incompatible,
+            format!("{p}{what} changed from {old} to {new}"),
+        );
+    }
+    differ
 }
 
 /// Parameterless serializers compared by kind.
