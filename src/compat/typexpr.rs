@@ -371,25 +371,7 @@ impl P<'_> {
     /// A field or column name, plain or in backticks.
     fn name(&mut self) -> Result<String, String> {
         if self.eat('`') {
-            let mut out = String::new();
-            loop {
-                let c = self
-                    .rest()
-                    .chars()
-                    .next()
-                    .ok_or_else(|| self.fail("a closing '`'"))?;
-                self.at += c.len_utf8();
-                if c == '`' {
-                    if self.rest().starts_with('`') {
-                        self.at += 1;
-                        out.push('`');
-                    } else {
-                        return Ok(out);
-                    }
-                } else {
-                    out.push(c);
-                }
-            }
+            return self.until_closing('`', "a closing '`'");
         }
         Ok(self.word()?.to_string())
     }
@@ -620,23 +602,27 @@ impl P<'_> {
     /// `'...'` with `''` for a quote inside.
     fn quoted(&mut self) -> Result<String, String> {
         self.expect('\'')?;
+        self.until_closing('\'', "a closing quote")
+    }
+
+    /// The text up to the closing `quote` (its opening one already read), a doubled `quote`
+    /// standing for one inside.
+    fn until_closing(&mut self, quote: char, expected: &str) -> Result<String, String> {
         let mut out = String::new();
         loop {
             let c = self
                 .rest()
                 .chars()
                 .next()
-                .ok_or_else(|| self.fail("a closing quote"))?;
+                .ok_or_else(|| self.fail(expected))?;
             self.at += c.len_utf8();
-            if c == '\'' {
-                if self.rest().starts_with('\'') {
-                    self.at += 1;
-                    out.push('\'');
-                } else {
-                    return Ok(out);
-                }
-            } else {
+            if c != quote {
                 out.push(c);
+            } else if self.rest().starts_with(quote) {
+                self.at += quote.len_utf8();
+                out.push(quote);
+            } else {
+                return Ok(out);
             }
         }
     }

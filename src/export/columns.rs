@@ -467,15 +467,15 @@ mod tests {
         );
         let mut c = Col::new(&f);
         let s = |x: &str| Value::String(x.into());
-        c.append(&Value::Struct(vec![
+        let good = Value::Struct(vec![
             ("id".into(), Value::Int(7)),
             ("xs".into(), Value::List(vec![s("a"), Value::Null, s("b")])),
             (
                 "m".into(),
                 Value::Map(vec![(s("k"), Value::Decimal("1.25".into()))]),
             ),
-        ]))
-        .unwrap();
+        ]);
+        c.append(&good).unwrap();
         c.append(&Value::Null).unwrap();
         let bad = c.append(&Value::Struct(vec![
             ("id".into(), s("no")),
@@ -485,15 +485,7 @@ mod tests {
         assert_eq!(bad.unwrap_err().column, "v.id");
         // a fresh builder for the good rows only
         let mut c = Col::new(&f);
-        c.append(&Value::Struct(vec![
-            ("id".into(), Value::Int(7)),
-            ("xs".into(), Value::List(vec![s("a"), Value::Null, s("b")])),
-            (
-                "m".into(),
-                Value::Map(vec![(s("k"), Value::Decimal("1.25".into()))]),
-            ),
-        ]))
-        .unwrap();
+        c.append(&good).unwrap();
         c.append(&Value::Null).unwrap();
         let a = c.finish().unwrap();
         let st = a.as_struct();

@@ -242,28 +242,20 @@ fn handle_header(
     h: &KeyedHandle,
     resolver: &PathResolver,
 ) -> Result<Option<StateCatalog>, ReadError> {
-    let (s, end) = match h {
-        KeyedHandle::KeyGroups(k) => {
-            let Some(d) = &k.delegate else {
-                return Ok(None);
-            };
-            let s = open_stream(d, resolver).map_err(|e| {
-                ReadError::other(subtask, &describe_stream(d), format!("cannot open: {e}"))
-            })?;
-            let end = header_end(k, &s);
-            (s, end)
-        }
-        KeyedHandle::Incremental(i) => {
-            let Some(m) = &i.meta else {
-                return Ok(None);
-            };
-            let s = open_stream(m, resolver).map_err(|e| {
-                ReadError::other(subtask, &describe_stream(m), format!("cannot open: {e}"))
-            })?;
-            let end = s.len;
-            (s, end)
-        }
-        _ => return Ok(None),
+    // The stream holding the header: a key-group stream, or a native snapshot's meta stream.
+    let stream = match h {
+        KeyedHandle::KeyGroups(k) => k.delegate.as_ref(),
+        KeyedHandle::Incremental(i) => i.meta.as_ref(),
+        _ => None,
+    };
+    let Some(d) = stream else {
+        return Ok(None);
+    };
+    let s = open_stream(d, resolver)
+        .map_err(|e| ReadError::other(subtask, &describe_stream(d), format!("cannot open: {e}")))?;
+    let end = match h {
+        KeyedHandle::KeyGroups(k) => header_end(k, &s),
+        _ => s.len,
     };
     let header = read_header(&s, end).map_err(|e| ReadError::decode(subtask, None, e))?;
     Ok(Some(StateCatalog {
