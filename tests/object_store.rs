@@ -267,3 +267,32 @@ fn strs_contain(v: &serde_json::Value, want: &str) -> bool {
     v.as_array()
         .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(want)))
 }
+
+/// Wrong credentials against Azurite (which checks SharedKey signatures): exit 2 at once, the
+/// path named, said to be a permission or authentication problem; no panic, no retry loop.
+#[test]
+fn azure_wrong_key_is_a_plain_error() {
+    if !emulators() {
+        return;
+    }
+    let remote = Remote::new("az", "wrong-key");
+    remote.upload(
+        "sp",
+        &repo().join("testdata/flink-2.3.0/evolution-v1/savepoint"),
+    );
+    let loc = remote.url("sp");
+    // A well-formed key that is not the account's.
+    let wrong = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmcta2V5LXdyb25nLWtleS0=";
+    let r = object_store_common::run_env(&["info", &loc], &[("AZURE_STORAGE_ACCOUNT_KEY", wrong)]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty());
+    assert!(r.stderr.contains(&loc), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("permission denied") || r.stderr.contains("not authenticated"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    // The right key still reads it.
+    assert_eq!(run(&["info", &loc]).code, 0);
+}
