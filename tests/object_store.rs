@@ -6,31 +6,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+mod object_store_common;
 
-use futures::StreamExt;
-use object_store::path::Path as ObjPath;
-use object_store::{ObjectStore, ObjectStoreExt};
+use std::path::PathBuf;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flink-inspect");
-
-fn emulators() -> bool {
-    if std::env::var_os("FI_STORAGE_EMULATORS").is_some() {
-        return true;
-    }
-    eprintln!(
-        "SKIP object_store tests: FI_STORAGE_EMULATORS is not set; run `bash .ci/run`, or \
-         `source tests/setup/storage.sh && storage_start` first"
-    );
-    false
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use object_store_common::{Remote, copy_dir, emulators, join, repo, run, walk};
 
 fn fixtures() -> PathBuf {
     common::fixtures()
@@ -65,177 +45,6 @@ fn cases() -> Vec<(&'static str, PathBuf, &'static str)> {
             "",
         ),
     ]
-}
-
-/// Every file under `dir`, as paths relative to it.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn env_options() -> Vec<(String, String)> {
-    std::env::vars()
-        .filter(|(k, _)| {
-            k.starts_with("AWS_") || k.starts_with("AZURE_") || k.starts_with("GOOGLE_")
-        })
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect()
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// One emulated service: where the run's objects go, and how to put and delete them.
-struct Remote {
-    scheme: &'static str,
-    bucket: String,
-    /// Unique per test run, so reruns against a live emulator do not collide.
-    run: String,
-}
-
-impl Remote {
-    fn new(scheme: &'static str, test: &str) -> Remote {
-        let var = match scheme {
-            "s3" => "FI_S3_BUCKET",
-            "az" => "FI_AZ_CONTAINER",
-            _ => "FI_GCS_BUCKET",
-        };
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Remote {
-            scheme,
-            bucket: std::env::var(var).unwrap_or_else(|_| panic!("{var} not set")),
-            run: format!("run-{}-{nanos}-{test}", std::process::id()),
-        }
-    }
-
-    /// `s3://bucket/run-.../name`.
-    fn url(&self, name: &str) -> String {
-        format!("{}://{}/{}/{name}", self.scheme, self.bucket, self.run)
-    }
-
-    fn store(&self) -> Arc<dyn ObjectStore> {
-        let url = url::Url::parse(&format!("{}://{}", self.scheme, self.bucket)).unwrap();
-        let (store, _) = object_store::parse_url_opts(&url, env_options()).unwrap();
-        Arc::from(store)
-    }
-
-    fn key(&self, name: &str, rel: &Path) -> String {
-        format!("{}/{name}/{}", self.run, rel.to_str().unwrap())
-    }
-
-    /// Copies every file under `dir` to `<run>/<name>/`.
-    fn upload(&self, name: &str, dir: &Path) {
-        let files = walk(dir);
-        if self.scheme == "gs" {
-            // object_store's upload is not understood by fake-gcs-server: use its JSON API.
-            let endpoint = std::env::var("FI_GCS_ENDPOINT").expect("FI_GCS_ENDPOINT");
-            for rel in &files {
-                let key = self.key(name, rel);
-                let url = format!(
-                    "{endpoint}/upload/storage/v1/b/{}/o?uploadType=media&name={}",
-                    self.bucket,
-                    encode(&key)
-                );
-                let out = Command::new("curl")
-                    .args(["-sf", "-o", "/dev/null", "-X", "POST"])
-                    .args(["-H", "Content-Type: application/octet-stream"])
-                    .arg("--data-binary")
-                    .arg(format!("@{}", dir.join(rel).display()))
-                    .arg(&url)
-                    .status()
-                    .unwrap();
-                assert!(out.success(), "uploading {key} to fake-gcs-server failed");
-            }
-            return;
-        }
-        let store = self.store();
-        rt().block_on(async {
-            let puts = files.iter().map(|rel| {
-                let store = Arc::clone(&store);
-                let key = ObjPath::from(self.key(name, rel));
-                let bytes = std::fs::read(dir.join(rel)).unwrap();
-                async move { store.put(&key, bytes.into()).await.map(|_| ()) }
-            });
-            let results: Vec<_> = futures::stream::iter(puts)
-                .buffer_unordered(8)
-                .collect()
-                .await;
-            for r in results {
-                r.unwrap();
-            }
-        });
-    }
-
-    fn delete(&self, name: &str, rel: &str) {
-        let key = self.key(name, Path::new(rel));
-        if self.scheme == "gs" {
-            let endpoint = std::env::var("FI_GCS_ENDPOINT").unwrap();
-            let url = format!("{endpoint}/storage/v1/b/{}/o/{}", self.bucket, encode(&key));
-            let ok = Command::new("curl")
-                .args(["-sf", "-o", "/dev/null", "-X", "DELETE"])
-                .arg(&url)
-                .status()
-                .unwrap();
-            assert!(ok.success(), "deleting {key} from fake-gcs-server failed");
-            return;
-        }
-        rt().block_on(self.store().delete(&ObjPath::from(key)))
-            .unwrap();
-    }
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = Command::new(BIN).args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn join(base: &str, rel: &str) -> String {
-    if rel.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}/{rel}")
-    }
 }
 
 /// Uploads every case and compares `info` (JSON and table), `files --json` and
@@ -300,8 +109,9 @@ fn gcs_output_matches_local() {
     matches_local("gs");
 }
 
-/// A referenced file deleted after `info`: `files --check` exits 1 naming it; and a location
-/// without `_metadata` exits 2 with a plain not-found message naming the path.
+/// A referenced file deleted after `info` (retention racing the reader): `files --check` exits
+/// 1 naming it, `state` exits 2 with an error naming it; and a location without `_metadata`
+/// exits 2 with a plain not-found message naming the path.
 fn deleted_and_missing(scheme: &'static str) {
     if !emulators() {
         return;
@@ -312,12 +122,26 @@ fn deleted_and_missing(scheme: &'static str) {
     let loc = remote.url("sp");
     let info = run(&["info", &loc]);
     assert_eq!(info.code, 0, "{}", info.stderr);
+    // The largest state file: one of main-keyed's subtask files.
     let victim = walk(&dir)
         .into_iter()
-        .find(|p| p.file_name().unwrap() != "_metadata")
+        .filter(|p| p.file_name().unwrap() != "_metadata")
+        .max_by_key(|p| std::fs::metadata(dir.join(p)).unwrap().len())
         .unwrap();
     let victim = victim.to_str().unwrap();
+    let before = run(&["state", "--json", "--operator", "main-keyed", &loc]);
+    assert_eq!(before.code, 0, "{}", before.stderr);
     remote.delete("sp", victim);
+    let state = run(&["state", "--json", "--operator", "main-keyed", &loc]);
+    assert_eq!(state.code, 2, "{}", state.stderr);
+    let gone = format!("{loc}/{victim}");
+    let line = state
+        .stderr
+        .lines()
+        .find(|l| l.contains(&gone))
+        .unwrap_or_else(|| panic!("no error naming {gone}:\n{}", state.stderr));
+    assert!(line.contains("not found"), "{line}");
+    assert!(!state.stderr.contains("panicked"), "{}", state.stderr);
     let check = run(&["files", "--check", &loc]);
     assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
     let line = check
@@ -354,14 +178,6 @@ fn azure_deleted_and_missing() {
 #[test]
 fn gcs_deleted_and_missing() {
     deleted_and_missing("gs");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for rel in walk(from) {
-        let dst = to.join(&rel);
-        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
-        std::fs::copy(from.join(&rel), dst).unwrap();
-    }
 }
 
 /// `ls --json` with the `_metadata` times removed (upload time differs from the local copy's).
@@ -418,6 +234,18 @@ fn ls_matches_local(scheme: &'static str) {
         missing[0]["path"],
         format!("{}/shared/{victim}", remote.url("job")).as_str()
     );
+    // chk-3 references it, so chk-3 cannot be restored.
+    let chk3 = rv["bases"][0]["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "chk-3")
+        .unwrap();
+    assert_eq!(chk3["restorable"], false, "{chk3:#}");
+    assert!(
+        strs_contain(&missing[0]["checkpoints"], "chk-3"),
+        "{missing:#}"
+    );
 }
 
 #[test]
@@ -433,4 +261,38 @@ fn azure_ls_matches_local() {
 #[test]
 fn gcs_ls_matches_local() {
     ls_matches_local("gs");
+}
+
+fn strs_contain(v: &serde_json::Value, want: &str) -> bool {
+    v.as_array()
+        .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(want)))
+}
+
+/// Wrong credentials against Azurite (which checks SharedKey signatures): exit 2 at once, the
+/// path named, said to be a permission or authentication problem; no panic, no retry loop.
+#[test]
+fn azure_wrong_key_is_a_plain_error() {
+    if !emulators() {
+        return;
+    }
+    let remote = Remote::new("az", "wrong-key");
+    remote.upload(
+        "sp",
+        &repo().join("testdata/flink-2.3.0/evolution-v1/savepoint"),
+    );
+    let loc = remote.url("sp");
+    // A well-formed key that is not the account's.
+    let wrong = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmcta2V5LXdyb25nLWtleS0=";
+    let r = object_store_common::run_env(&["info", &loc], &[("AZURE_STORAGE_ACCOUNT_KEY", wrong)]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty());
+    assert!(r.stderr.contains(&loc), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("permission denied") || r.stderr.contains("not authenticated"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    // The right key still reads it.
+    assert_eq!(run(&["info", &loc]).code, 0);
 }

@@ -23,9 +23,24 @@ pub struct SnapshotArgs {
     /// A file with one uid per line (blank lines and # comments ignored).
     #[arg(long, value_name = "FILE")]
     pub uids_file: Option<String>,
-    /// Requests in flight at once against object storage.
-    #[arg(long, default_value_t = 16)]
+    /// Requests in flight at once against object storage, per bucket or container (1 to
+    /// 1024).
+    #[arg(
+        long,
+        visible_alias = "io-concurrency",
+        value_name = "N",
+        default_value_t = StoreOptions::default().concurrency,
+        value_parser = parse_concurrency
+    )]
     pub concurrency: usize,
+}
+
+/// `--concurrency N`: at least one request, and not so many that a typo floods a bucket.
+pub fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number from 1 to 1024, got '{s}'")),
+    }
 }
 
 pub struct Opened {

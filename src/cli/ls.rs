@@ -17,8 +17,15 @@ pub struct Args {
     /// Map absolute paths recorded in the snapshots: OLD=NEW (repeatable, first match wins).
     #[arg(long, value_name = "OLD=NEW")]
     pub rebase: Vec<String>,
-    /// Requests in flight at once against object storage.
-    #[arg(long, default_value_t = StoreOptions::default().concurrency)]
+    /// Requests in flight at once against object storage, per bucket or container (1 to
+    /// 1024).
+    #[arg(
+        long,
+        visible_alias = "io-concurrency",
+        value_name = "N",
+        default_value_t = StoreOptions::default().concurrency,
+        value_parser = super::common::parse_concurrency
+    )]
     pub concurrency: usize,
 }
 

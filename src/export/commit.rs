@@ -4,7 +4,9 @@
 //!   (`<parent>/.<name>.tmp-<random>`) and is renamed onto it in one step;
 //! * object storage: the staged files are uploaded under `<out>/.tmp-<random>/`, then copied
 //!   to their final names, the manifest last (it is the commit marker), then the temporary
-//!   prefix is deleted.
+//!   prefix is deleted. With `--force` over an earlier export, its manifest is deleted before
+//!   anything is copied and its other objects after the new manifest is in (see
+//!   `commit_remote`).
 //!
 //! On failure the staging directory (and any temporary objects) are removed. A [`Staging`]
 //! that is dropped without [`Staging::commit`] cleans up after itself.
@@ -237,7 +239,7 @@ enum Upload {
 }
 
 /// Uploads one local file, reading it in [`PART`]-sized pieces (memory stays bounded).
-fn upload(local: &Path, store: &Arc<dyn ObjectStore>, to: &ObjPath) -> Result<(), Upload> {
+async fn upload(local: &Path, store: &Arc<dyn ObjectStore>, to: &ObjPath) -> Result<(), Upload> {
     use std::io::Read;
     let io = |e| Upload::Io(local.to_path_buf(), e);
     let mut f = std::fs::File::open(local).map_err(io)?;
@@ -251,27 +253,63 @@ fn upload(local: &Path, store: &Arc<dyn ObjectStore>, to: &ObjPath) -> Result<()
     };
     let first = read_part(&mut f)?;
     if first.len() < PART {
-        return super::block_on(store.put(to, PutPayload::from(first)))
+        return store
+            .put(to, PutPayload::from(first))
+            .await
             .map(|_| ())
             .map_err(Upload::Store);
     }
-    let mut up = super::block_on(store.put_multipart(to)).map_err(Upload::Store)?;
+    let mut up = store.put_multipart(to).await.map_err(Upload::Store)?;
     let mut part = first;
     let r = loop {
         if part.is_empty() {
-            break super::block_on(up.complete()).map(|_| ());
+            break up.complete().await.map(|_| ());
         }
-        if let Err(e) = super::block_on(up.put_part(PutPayload::from(part))) {
+        if let Err(e) = up.put_part(PutPayload::from(part)).await {
             break Err(e);
         }
-        part = read_part(&mut f)?;
+        part = match read_part(&mut f) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = up.abort().await;
+                return Err(e);
+            }
+        };
     };
     if r.is_err() {
-        let _ = super::block_on(up.abort());
+        let _ = up.abort().await;
     }
     r.map_err(Upload::Store)
 }
 
+/// Uploads and copies in flight at once while committing (the store's own limit, from
+/// `--concurrency`, still applies on top).
+const COMMIT_PARALLELISM: usize = 8;
+
+/// Runs `op` on every item, [`COMMIT_PARALLELISM`] at a time; the first error wins.
+fn for_each_bounded<T, F, Fut>(items: Vec<T>, op: F) -> Result<(), ExportError>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<(), ExportError>>,
+{
+    use futures::{StreamExt, TryStreamExt};
+    super::block_on(
+        futures::stream::iter(items.into_iter().map(op))
+            .buffer_unordered(COMMIT_PARALLELISM)
+            .try_collect::<Vec<()>>(),
+    )
+    .map(|_| ())
+}
+
+/// Object-store commit. In order:
+/// 1. every staged file is uploaded under `<out>/.tmp-<random>/`;
+/// 2. with `--force` over an earlier export, its `_manifest.json` is deleted first, so from
+///    here on nothing under `<out>` looks complete;
+/// 3. the data files are copied to their final names, then the manifest (the commit marker);
+/// 4. objects of an earlier export that the new one did not write are deleted, and the
+///    temporary prefix too.
+///
+/// On failure the temporary objects and any final names written are deleted.
 fn commit_remote(
     staged: &Path,
     backend: &Backend,
@@ -279,42 +317,66 @@ fn commit_remote(
     prefix: &ObjPath,
     manifest: &str,
 ) -> Result<(), ExportError> {
-    let tmp = prefix
-        .clone()
-        .join(format!(".tmp-{}", random_tag()).as_str());
+    let tag = format!(".tmp-{}", random_tag());
+    let tmp = prefix.clone().join(tag.as_str());
     let files = staged_files(staged)?;
     let err = |p: &ObjPath, e: object_store::Error| ExportError::Output {
         path: backend.display(p),
         message: e.to_string(),
     };
-    let mut uploaded: Vec<ObjPath> = Vec::new();
-    let mut finals: Vec<ObjPath> = Vec::new();
+    // What is there already (only with --force; Staging::create refused a non-empty output).
+    let earlier: Vec<ObjPath> = super::block_on(async {
+        use futures::TryStreamExt;
+        store
+            .list(Some(prefix))
+            .map_ok(|m| m.location)
+            .try_collect()
+            .await
+    })
+    .map_err(|e| err(prefix, e))?;
+    let finals: Vec<ObjPath> = files.iter().map(|rel| child(prefix, rel)).collect();
+    let copied = std::sync::Mutex::new(Vec::<ObjPath>::new());
     let result = (|| -> Result<(), ExportError> {
-        for rel in &files {
-            let to = child(&tmp, rel);
-            uploaded.push(to.clone());
-            upload(&staged.join(rel), store, &to).map_err(|e| match e {
-                Upload::Io(p, e) => io_err(&p, e),
-                Upload::Store(e) => err(&to, e),
-            })?;
+        for_each_bounded(files.iter().collect(), |rel| {
+            let (local, to) = (staged.join(rel), child(&tmp, rel));
+            async move {
+                upload(&local, store, &to).await.map_err(|e| match e {
+                    Upload::Io(p, e) => io_err(&p, e),
+                    Upload::Store(e) => err(&to, e),
+                })
+            }
+        })?;
+        let old_manifest = child(prefix, manifest);
+        if earlier.contains(&old_manifest) {
+            super::block_on(store.delete(&old_manifest)).map_err(|e| err(&old_manifest, e))?;
         }
-        // Data files first, the manifest (the commit marker) last.
-        let mut order: Vec<&String> = files.iter().filter(|f| *f != manifest).collect();
-        order.extend(files.iter().filter(|f| *f == manifest));
-        for rel in order {
+        let copy = |rel: &String| {
             let (from, to) = (child(&tmp, rel), child(prefix, rel));
-            super::block_on(store.copy(&from, &to)).map_err(|e| err(&to, e))?;
-            finals.push(to);
-        }
+            let copied = &copied;
+            async move {
+                store.copy(&from, &to).await.map_err(|e| err(&to, e))?;
+                copied.lock().unwrap_or_else(|p| p.into_inner()).push(to);
+                Ok::<(), ExportError>(())
+            }
+        };
+        // Data files first, the manifest (the commit marker) last.
+        for_each_bounded(files.iter().filter(|f| *f != manifest).collect(), copy)?;
+        for_each_bounded(files.iter().filter(|f| *f == manifest).collect(), copy)?;
         Ok(())
     })();
-    for p in &uploaded {
-        let _ = super::block_on(store.delete(p));
+    let mut leftovers: Vec<ObjPath> = files.iter().map(|rel| child(&tmp, rel)).collect();
+    match &result {
+        Ok(()) => leftovers.extend(
+            earlier
+                .into_iter()
+                .filter(|p| !finals.contains(p) && !p.as_ref().starts_with(tmp.as_ref())),
+        ),
+        Err(_) => leftovers.extend(copied.into_inner().unwrap_or_else(|p| p.into_inner())),
     }
-    if result.is_err() {
-        for p in &finals {
-            let _ = super::block_on(store.delete(p));
-        }
-    }
+    // Best effort: a failure to delete leaves garbage, never a wrong dataset.
+    let _ = for_each_bounded(leftovers, |p| async move {
+        let _ = store.delete(&p).await;
+        Ok::<(), ExportError>(())
+    });
     result
 }
