@@ -121,8 +121,8 @@ fn cases() -> Vec<Case> {
         "truth cases: {} ({native} with RocksDB native handles)",
         out.len()
     );
-    assert!(out.len() >= 20, "found {} cases", out.len());
-    assert!(native >= 6, "cases with RocksDB native handles: {native}");
+    assert!(out.len() >= 28, "found {} cases", out.len());
+    assert!(native >= 12, "cases with RocksDB native handles: {native}");
     out
 }
 
@@ -317,8 +317,8 @@ fn skew_matches_the_ground_truth() {
             "{ctx}"
         );
     }
-    assert!(checked_states >= 20 * 8, "states checked: {checked_states}");
-    assert!(map_states >= 20, "map states checked: {map_states}");
+    assert!(checked_states >= 28 * 8, "states checked: {checked_states}");
+    assert!(map_states >= 28, "map states checked: {map_states}");
 }
 
 #[test]
