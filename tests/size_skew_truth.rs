@@ -62,6 +62,7 @@ struct Truth {
     state: String,
     key: String,
     list_len: Option<u64>,
+    map: bool,
 }
 
 fn truth(path: &PathBuf) -> Vec<Truth> {
@@ -83,6 +84,7 @@ fn truth(path: &PathBuf) -> Vec<Truth> {
                 state,
                 key: v["key"].as_str().expect("string keys").to_string(),
                 list_len: (kind == "list").then(|| v["value"].as_array().unwrap().len() as u64),
+                map: kind == "map",
             }
         })
         .collect()
@@ -104,7 +106,7 @@ fn cases() -> Vec<Case> {
                 continue;
             };
             let readback = dir.join(rb);
-            if truth(&readback).is_empty() || !key_group_handles(&snapshot) {
+            if truth(&readback).is_empty() || !readable_handles(&snapshot) {
                 continue;
             }
             out.push(Case {
@@ -114,14 +116,20 @@ fn cases() -> Vec<Case> {
             });
         }
     }
-    assert!(out.len() >= 14, "found {} cases", out.len());
+    let native = out.iter().filter(|c| native_handles(&c.snapshot)).count();
+    eprintln!(
+        "truth cases: {} ({native} with RocksDB native handles)",
+        out.len()
+    );
+    assert!(out.len() >= 28, "found {} cases", out.len());
+    assert!(native >= 12, "cases with RocksDB native handles: {native}");
     out
 }
 
-/// Whether the keyed state of the job is in key-group handles (canonical savepoints, heap
-/// checkpoints): the readers merged so far. RocksDB native and incremental handles join when
-/// their reader is merged.
-fn key_group_handles(snapshot: &std::path::Path) -> bool {
+/// Whether every keyed handle of the snapshot is of a kind with an entry reader: key-group
+/// handles (canonical savepoints, heap checkpoints) and RocksDB native handles (native
+/// savepoints, full and incremental checkpoints). Changelog handles are left out.
+fn readable_handles(snapshot: &std::path::Path) -> bool {
     let info = run_json(["info", snapshot.to_str().unwrap(), "--subtasks"]);
     info["operators"]
         .as_array()
@@ -131,7 +139,28 @@ fn key_group_handles(snapshot: &std::path::Path) -> bool {
         .all(|s| {
             matches!(
                 s["keyed_handle"].as_str(),
-                None | Some("canonical_savepoint" | "heap_checkpoint")
+                None | Some(
+                    "canonical_savepoint"
+                        | "heap_checkpoint"
+                        | "rocksdb_incremental"
+                        | "rocksdb_native"
+                )
+            )
+        })
+}
+
+/// Whether any keyed handle is a RocksDB native one.
+fn native_handles(snapshot: &std::path::Path) -> bool {
+    let info = run_json(["info", snapshot.to_str().unwrap(), "--subtasks"]);
+    info["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["subtasks"].as_array().unwrap())
+        .any(|s| {
+            matches!(
+                s["keyed_handle"].as_str(),
+                Some("rocksdb_incremental" | "rocksdb_native")
             )
         })
 }
@@ -167,6 +196,7 @@ fn u(v: &Value) -> u64 {
 #[test]
 fn skew_matches_the_ground_truth() {
     let mut checked_states = 0;
+    let mut map_states = 0;
     for c in cases() {
         let ctx = c.snapshot.display().to_string();
         let truth = truth(&c.readback);
@@ -259,6 +289,13 @@ fn skew_matches_the_ground_truth() {
                     "{ctx}"
                 );
             }
+            // map entries (one truth line per user key)
+            if lines[0].map {
+                let top = &s["top_by_map_entries"][0];
+                assert_eq!(u(&top["map_entries"]), max, "{ctx}");
+                assert!(tops.contains(&top["key"].as_str().unwrap()), "{ctx}");
+                map_states += 1;
+            }
             checked_states += 1;
         }
         // the planted hot key is the operator's top key, with the truth's entry count
@@ -280,7 +317,8 @@ fn skew_matches_the_ground_truth() {
             "{ctx}"
         );
     }
-    assert!(checked_states >= 14 * 8, "states checked: {checked_states}");
+    assert!(checked_states >= 28 * 8, "states checked: {checked_states}");
+    assert!(map_states >= 28, "map states checked: {map_states}");
 }
 
 #[test]

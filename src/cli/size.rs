@@ -1,15 +1,19 @@
 //! `flink-inspect size`, and reading an operator's entries into a fold (shared with `skew`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use super::common::{Opened, SnapshotArgs};
 use super::render::{bytes, notes, print_json, right, table};
 use flink_inspect::keyed::{self, header::StateKind};
-use flink_inspect::metadata::OperatorState;
+use flink_inspect::metadata::{KeyedHandle, OperatorState};
+use flink_inspect::operator_state::{self, OperatorStateInfo};
+use flink_inspect::report::operator_state::has_operator_state;
 use flink_inspect::report::size::fold::{FoldOptions, KeyedFold, ListElems, StateFold};
+use flink_inspect::report::size::storage::{self, KeyedStorage};
 use flink_inspect::report::size::{OperatorEntries, SizeOptions, SizeReport, size};
 use flink_inspect::types::TypeInfo;
 
@@ -23,6 +27,10 @@ pub struct Args {
     /// Only these operators (uid or hex id; repeatable).
     #[arg(long, value_name = "UID|ID")]
     pub operator: Vec<String>,
+    /// The previous retained checkpoint of an incremental chain: SST and other files it
+    /// references are not new in this one (per-state `new_storage_bytes`).
+    #[arg(long, value_name = "LOCATION")]
+    pub previous: Option<String>,
 }
 
 /// Whether `op` is selected by `wanted` (uid, hex id, or a uid hashing to the id).
@@ -124,37 +132,132 @@ fn kind_name(k: &StateKind) -> String {
     }
 }
 
+/// Per-state bytes on storage of every subtask's managed keyed handle (in parallel), with
+/// the entry folds to apportion compressed and heap key groups.
+fn keyed_storage(
+    opened: &Opened,
+    op: &OperatorState,
+    folds: &BTreeMap<Arc<str>, StateFold>,
+    previous: Option<&BTreeSet<String>>,
+    errors: &mut Vec<String>,
+) -> BTreeMap<u32, KeyedStorage> {
+    let resolver = opened.resolver();
+    let handles: Vec<_> = op
+        .subtasks
+        .iter()
+        .filter_map(|(i, s)| s.managed_keyed_state.as_ref().map(|h| (*i, h)))
+        .collect();
+    let results: Vec<_> = handles
+        .par_iter()
+        .map(|(i, h)| {
+            (
+                *i,
+                storage::keyed_storage(*i, h, &resolver, Some(folds), previous),
+            )
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for (i, r) in results {
+        match r {
+            Ok(Some(k)) => {
+                out.insert(i, k);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(format!("subtask {i}: bytes on storage per state: {e}")),
+        }
+    }
+    out
+}
+
+/// Identities of the files the previous checkpoint's keyed handles of operator `id`
+/// reference.
+fn previous_files(prev: &Opened, id: &[u8; 16]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for op in prev.snapshot.operators.iter().filter(|o| &o.id == id) {
+        for (_, st) in &op.subtasks {
+            if let Some(KeyedHandle::Incremental(h)) = &st.managed_keyed_state {
+                storage::handle_identities(h, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Operator states (catalog from `_metadata` and headers) and their element counts per
+/// subtask (entries read raw, never decoded).
+fn operator_states(
+    opened: &Opened,
+    index: usize,
+    errors: &mut Vec<String>,
+) -> (Vec<OperatorStateInfo>, BTreeMap<(String, u32), u64>) {
+    let mut counts = BTreeMap::new();
+    if !has_operator_state(&opened.snapshot, index) {
+        return (Vec::new(), counts);
+    }
+    let resolver = opened.resolver();
+    let infos = match operator_state::catalog(&opened.snapshot, index, &resolver) {
+        Ok(i) => i,
+        Err(e) => {
+            errors.push(format!("operator state: {e}"));
+            return (Vec::new(), counts);
+        }
+    };
+    let read = operator_state::read(&opened.snapshot, index, &resolver, |e| {
+        *counts.entry((e.state.to_string(), e.subtask)).or_insert(0) += 1;
+    });
+    if let Err(e) = read {
+        errors.push(format!("operator state: {e}"));
+    }
+    (infos, counts)
+}
+
 pub fn run(args: Args, json: bool) -> Result<i32> {
     let opened = args.snapshot.open()?;
+    let previous = match &args.previous {
+        Some(loc) => {
+            let mut a = args.snapshot.clone();
+            a.location = loc.clone();
+            Some(a.open()?)
+        }
+        None => None,
+    };
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     let mut not_read = 0;
     let mut extra_notes = Vec::new();
-    for op in &opened.snapshot.operators {
+    for (index, op) in opened.snapshot.operators.iter().enumerate() {
         if !operator_selected(op, &args.operator) {
             entries.push(None);
             continue;
         }
-        match read_entries(&opened, op, FoldOptions::default())? {
+        let (operator_states, operator_elements) = operator_states(&opened, index, &mut errors);
+        let prev = previous.as_ref().map(|p| previous_files(p, &op.id));
+        let mut e = match read_entries(&opened, op, FoldOptions::default())? {
             Some(r) => {
                 errors.extend(r.errors);
                 extra_notes.extend(r.notes);
-                entries.push(Some(OperatorEntries {
+                OperatorEntries {
+                    keyed_read: true,
                     states: r.states,
                     kinds: r.kinds,
-                }));
-            }
-            None => {
-                if op
-                    .subtasks
-                    .iter()
-                    .any(|(_, s)| s.managed_keyed_state.is_some())
-                {
-                    not_read += 1;
+                    ..OperatorEntries::default()
                 }
-                entries.push(None);
             }
+            None => OperatorEntries::default(),
+        };
+        let keyed = op
+            .subtasks
+            .iter()
+            .any(|(_, s)| s.managed_keyed_state.is_some());
+        if keyed && !e.keyed_read {
+            not_read += 1;
         }
+        if keyed {
+            e.keyed_storage = keyed_storage(&opened, op, &e.states, prev.as_ref(), &mut errors);
+        }
+        e.operator_states = operator_states;
+        e.operator_elements = operator_elements;
+        entries.push(Some(e));
     }
     let wanted = args.operator.clone();
     let mut report = size(
@@ -172,6 +275,12 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
         report.notes.push(format!(
             "{not_read} operator(s) with keyed state whose entries this build cannot read yet: \
              storage figures only"
+        ));
+    }
+    if let Some(p) = &previous {
+        report.notes.push(format!(
+            "new bytes per state: files not referenced by the previous checkpoint {}",
+            p.location.metadata_display()
         ));
     }
     report.notes.extend(extra_notes);
@@ -240,6 +349,12 @@ fn print_table(r: &SizeReport, key_groups: bool) {
                 bytes(st.storage.checkpointed_size),
                 bytes(st.storage.inline_size),
             ]);
+            if let Some(k) = &st.keyed_storage {
+                let mut row = row_kg("", None, Some(k.backend_metadata_bytes));
+                row[1] = "(backend metadata)".into();
+                row[2] = st.subtask.to_string();
+                t.add_row(row);
+            }
             if let Some(kgs) = &st.key_group_bytes {
                 for (kg, n) in kgs {
                     t.add_row(row_kg(&format!("  kg {kg}"), None, Some(*n)));
@@ -264,8 +379,8 @@ fn print_table(r: &SizeReport, key_groups: bool) {
                 bytes(c.user_key_bytes),
                 bytes(c.value_bytes),
                 bytes(state.serialized_bytes),
-                String::new(),
-                String::new(),
+                storage_cell(state.storage_bytes, state.storage_bytes_exact),
+                state.new_storage_bytes.map_or(String::new(), bytes),
                 String::new(),
             ]);
             for sub in &state.subtasks {
@@ -281,7 +396,7 @@ fn print_table(r: &SizeReport, key_groups: bool) {
                     bytes(c.user_key_bytes),
                     bytes(c.value_bytes),
                     bytes(sub.serialized_bytes),
-                    String::new(),
+                    storage_cell(sub.storage_bytes, state.storage_bytes_exact),
                     String::new(),
                     String::new(),
                 ]);
@@ -299,6 +414,17 @@ fn print_table(r: &SizeReport, key_groups: bool) {
     }
     right(&mut t, &[3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     println!("{t}");
+    if r.operators.iter().any(|o| {
+        o.states
+            .iter()
+            .any(|s| s.storage_bytes_exact == Some(false))
+    }) {
+        println!(
+            "~: bytes on storage apportioned over states by their share of each key group's \
+             serialized bytes (Snappy-compressed key groups, heap checkpoints)"
+        );
+    }
+    print_operator_states(r);
     let s = &r.totals;
     println!(
         "total: state size {} (full), {} new in this checkpoint, {} inline in _metadata, {} \
@@ -313,6 +439,54 @@ fn print_table(r: &SizeReport, key_groups: bool) {
     for e in &r.errors {
         eprintln!("error: {e}");
     }
+}
+
+fn storage_cell(b: Option<u64>, exact: Option<bool>) -> String {
+    match (b, exact) {
+        (Some(b), Some(false)) => format!("~{}", bytes(b)),
+        (Some(b), _) => bytes(b),
+        (None, _) => String::new(),
+    }
+}
+
+fn print_operator_states(r: &SizeReport) {
+    if r.operators.iter().all(|o| o.operator_states.is_empty()) {
+        return;
+    }
+    println!();
+    println!(
+        "operator state (restore: bytes every subtask reads at the operator's parallelism; a union state's bytes once per copy)"
+    );
+    let mut t = table(&[
+        "operator", "state", "kind", "subtask", "elements", "stored", "restore",
+    ]);
+    for o in &r.operators {
+        let label = o.uid.clone().unwrap_or_else(|| o.id.clone());
+        for s in &o.operator_states {
+            t.add_row(vec![
+                label.clone(),
+                s.state.clone(),
+                s.kind.to_string(),
+                "(all)".into(),
+                s.elements.to_string(),
+                bytes(s.stored_bytes),
+                bytes(s.restore_bytes),
+            ]);
+            for sub in &s.subtasks {
+                t.add_row(vec![
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    sub.subtask.to_string(),
+                    sub.elements.to_string(),
+                    bytes(sub.stored_bytes),
+                    String::new(),
+                ]);
+            }
+        }
+    }
+    right(&mut t, &[3, 4, 5, 6]);
+    println!("{t}");
 }
 
 fn row_kg(label: &str, entries: Option<(u64, u64)>, storage: Option<u64>) -> Vec<String> {

@@ -119,9 +119,13 @@ fn print_state(s: &StateSkew) {
     let f = &s.key_group_imbalance;
     let maxp = f.entries.buckets as usize;
     let mut hist = vec![0u64; maxp];
+    let mut bytes_hist = vec![0u64; maxp];
     for k in &s.key_groups {
         if let Some(h) = hist.get_mut(k.key_group as usize) {
             *h = k.entries;
+        }
+        if let Some(h) = bytes_hist.get_mut(k.key_group as usize) {
+            *h = k.bytes;
         }
     }
     println!(
@@ -130,9 +134,17 @@ fn print_state(s: &StateSkew) {
         sparkline(&hist, 64)
     );
     println!(
-        "  key groups: max/mean {:.2}, cv {:.2}, largest key group {:.1}% of entries, {:.1}% of bytes",
+        "  bytes per key group   0..{}: |{}|",
+        maxp.saturating_sub(1),
+        sparkline(&bytes_hist, 64)
+    );
+    println!(
+        "  key groups: max/mean {:.2} (bytes {:.2}), cv {:.2} (bytes {:.2}), largest key group \
+         {:.1}% of entries, {:.1}% of bytes",
         f.entries.max_over_mean,
+        f.bytes.max_over_mean,
         f.entries.cv,
+        f.bytes.cv,
         f.entries.largest_share * 100.0,
         f.bytes.largest_share * 100.0
     );
@@ -154,12 +166,16 @@ fn print_state(s: &StateSkew) {
 fn print_distribution(d: &Distribution) {
     let i = &d.imbalance;
     println!(
-        "  at parallelism {}{}: max/mean {:.2}, cv {:.2}, largest subtask {:.1}% of entries{}",
+        "  at parallelism {}{}: max/mean {:.2} (bytes {:.2}), cv {:.2} (bytes {:.2}), largest \
+         subtask {:.1}% of entries, {:.1}% of bytes{}",
         d.parallelism,
         if d.current { " (current)" } else { "" },
         i.entries.max_over_mean,
+        i.bytes.max_over_mean,
         i.entries.cv,
+        i.bytes.cv,
         i.entries.largest_share * 100.0,
+        i.bytes.largest_share * 100.0,
         if d.exceeds_max_parallelism {
             " (exceeds max parallelism)"
         } else {

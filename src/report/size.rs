@@ -10,6 +10,7 @@
 //! header.
 
 pub mod fold;
+pub mod storage;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,7 +19,9 @@ use serde::Serialize;
 
 use super::info::{self, Sizes, UidLabels};
 use crate::metadata::{KeyGroupsHandle, KeyedHandle, OperatorState, Snapshot};
+use crate::operator_state::OperatorStateInfo;
 use fold::{Counts, StateFold};
+use storage::KeyedStorage;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SizeReport {
@@ -45,6 +48,37 @@ pub struct OperatorSize {
     pub entries: Option<Counts>,
     pub states: Vec<StateSize>,
     pub subtasks: Vec<SubtaskStorage>,
+    /// Keyed bytes on storage that belong to no state (headers, meta-state files, key-group
+    /// framing, RocksDB's own files), summed over the subtasks whose per-state storage is
+    /// known.
+    pub backend_metadata_bytes: Option<u64>,
+    /// Operator (non-keyed) states: list, union, broadcast.
+    pub operator_states: Vec<OperatorStateSize>,
+}
+
+/// One operator state's size.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorStateSize {
+    pub state: String,
+    /// `operator-list`, `operator-union` or `broadcast`.
+    pub kind: &'static str,
+    /// Elements (list, union) or map entries (broadcast) over all subtasks, as stored.
+    pub elements: u64,
+    /// Bytes as stored (every subtask's partitions once; each broadcast copy counted).
+    pub stored_bytes: u64,
+    /// Bytes a restore at the operator's parallelism reads: a union state's stored bytes
+    /// once per copy (stored × parallelism).
+    pub restore_bytes: u64,
+    pub subtasks: Vec<OperatorStateSubtask>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OperatorStateSubtask {
+    pub subtask: u32,
+    /// Elements (list, union) or map entries (broadcast) this subtask stored.
+    pub elements: u64,
+    /// Bytes of this subtask's partitions of the state, as stored.
+    pub stored_bytes: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -55,6 +89,14 @@ pub struct StateSize {
     pub counts: Counts,
     pub serialized_bytes: u64,
     pub keys_exact: bool,
+    /// Bytes on storage, over the subtasks whose per-state storage is known (see
+    /// `size::storage`).
+    pub storage_bytes: Option<u64>,
+    /// False when any part is apportioned rather than measured.
+    pub storage_bytes_exact: Option<bool>,
+    /// Bytes of files not referenced by the previous checkpoint (`--previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_storage_bytes: Option<u64>,
     pub subtasks: Vec<StateSubtaskSize>,
 }
 
@@ -64,6 +106,7 @@ pub struct StateSubtaskSize {
     #[serde(flatten)]
     pub counts: Counts,
     pub serialized_bytes: u64,
+    pub storage_bytes: Option<u64>,
     /// With `--key-groups`: non-empty key groups.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_groups: Option<Vec<KeyGroupSize>>,
@@ -89,14 +132,23 @@ pub struct SubtaskStorage {
     /// With `--key-groups`: bytes on storage per non-empty key group (key-group handles).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_group_bytes: Option<Vec<(u32, u64)>>,
+    /// Managed keyed bytes on storage per state (plus backend metadata), when known.
+    pub keyed_storage: Option<KeyedStorage>,
 }
 
 /// What was read for one operator.
 #[derive(Debug, Clone, Default)]
 pub struct OperatorEntries {
+    /// Whether keyed entries were read (false: only storage and operator state).
+    pub keyed_read: bool,
     pub states: BTreeMap<Arc<str>, StateFold>,
     /// State kinds by name.
     pub kinds: BTreeMap<String, String>,
+    /// Per-state bytes on storage by subtask.
+    pub keyed_storage: BTreeMap<u32, KeyedStorage>,
+    /// Operator states with per-subtask element counts (`(state, subtask)` → elements).
+    pub operator_states: Vec<OperatorStateInfo>,
+    pub operator_elements: BTreeMap<(String, u32), u64>,
 }
 
 /// Options of the report.
@@ -143,8 +195,9 @@ pub fn size(
             continue;
         }
         let read = entries.get(i).and_then(Option::as_ref);
+        let keyed_read = read.filter(|r| r.keyed_read);
         let states = read.map_or_else(Vec::new, |r| state_sizes(r, opts));
-        let op_counts = read.map(|_| {
+        let op_counts = keyed_read.map(|_| {
             let mut c = Counts::default();
             for s in &states {
                 c.add(&s.counts);
@@ -157,8 +210,15 @@ pub fn size(
         let subtasks = oi
             .subtasks
             .iter()
-            .map(|st| subtask_storage(op, st, opts))
+            .map(|st| subtask_storage(op, st, read, opts))
             .collect();
+        let backend_metadata_bytes = read.filter(|r| !r.keyed_storage.is_empty()).map(|r| {
+            r.keyed_storage
+                .values()
+                .map(|k| k.backend_metadata_bytes)
+                .sum()
+        });
+        let operator_states = read.map_or_else(Vec::new, |r| operator_state_sizes(r, op));
         operators.push(OperatorSize {
             id: oi.id.clone(),
             uid: oi.uid.clone(),
@@ -169,6 +229,8 @@ pub fn size(
             entries: op_counts,
             states,
             subtasks,
+            backend_metadata_bytes,
+            operator_states,
         });
     }
     SizeReport {
@@ -184,6 +246,7 @@ pub fn size(
 fn subtask_storage(
     op: &OperatorState,
     st: &info::SubtaskInfo,
+    read: Option<&OperatorEntries>,
     opts: &SizeOptions,
 ) -> SubtaskStorage {
     let kg = op
@@ -202,15 +265,65 @@ fn subtask_storage(
         } else {
             None
         },
+        keyed_storage: read.and_then(|r| r.keyed_storage.get(&st.index).cloned()),
     }
 }
 
-fn state_sizes(r: &OperatorEntries, opts: &SizeOptions) -> Vec<StateSize> {
-    r.states
+fn operator_state_sizes(r: &OperatorEntries, op: &OperatorState) -> Vec<OperatorStateSize> {
+    let parallelism = op.parallelism.max(1) as u32;
+    r.operator_states
         .iter()
-        .map(|(name, f)| {
+        .map(|i| {
+            let subtasks: Vec<OperatorStateSubtask> = i
+                .subtasks
+                .iter()
+                .map(|p| OperatorStateSubtask {
+                    subtask: p.subtask,
+                    elements: r
+                        .operator_elements
+                        .get(&(i.name.clone(), p.subtask))
+                        .copied()
+                        .unwrap_or(0),
+                    stored_bytes: p.stored_bytes,
+                })
+                .collect();
+            OperatorStateSize {
+                state: i.name.clone(),
+                kind: i.kind,
+                elements: subtasks.iter().map(|s| s.elements).sum(),
+                stored_bytes: i.stored_bytes(),
+                restore_bytes: i.restore_bytes(parallelism),
+                subtasks,
+            }
+        })
+        .collect()
+}
+
+fn state_sizes(r: &OperatorEntries, opts: &SizeOptions) -> Vec<StateSize> {
+    // states with bytes on storage but no live entry still show
+    let mut names: Vec<Arc<str>> = r.states.keys().cloned().collect();
+    for k in r.keyed_storage.values() {
+        for s in &k.states {
+            if s.bytes > 0 && !names.iter().any(|n| **n == *s.state) {
+                names.push(Arc::from(s.state.as_str()));
+            }
+        }
+    }
+    names.sort();
+    let empty = StateFold::empty();
+    names
+        .iter()
+        .map(|name| {
+            let f = r.states.get(name).unwrap_or(&empty);
             let mut by_subtask: BTreeMap<u32, StateSubtaskSize> = BTreeMap::new();
             let mut total = Counts::default();
+            let storage_of = |subtask: u32| {
+                let k = r.keyed_storage.get(&subtask)?;
+                k.states
+                    .iter()
+                    .find(|s| *s.state == **name)
+                    .map(|s| s.bytes)
+            };
             for (&(subtask, kg), c) in &f.cells {
                 total.add(c);
                 let s = by_subtask
@@ -219,6 +332,7 @@ fn state_sizes(r: &OperatorEntries, opts: &SizeOptions) -> Vec<StateSize> {
                         subtask,
                         counts: Counts::default(),
                         serialized_bytes: 0,
+                        storage_bytes: storage_of(subtask),
                         key_groups: opts.key_groups.then(Vec::new),
                     });
                 s.counts.add(c);
@@ -231,12 +345,36 @@ fn state_sizes(r: &OperatorEntries, opts: &SizeOptions) -> Vec<StateSize> {
                     });
                 }
             }
+            for (&subtask, k) in &r.keyed_storage {
+                if let Some(b) = k.states.iter().find(|s| *s.state == **name && s.bytes > 0) {
+                    by_subtask
+                        .entry(subtask)
+                        .or_insert_with(|| StateSubtaskSize {
+                            subtask,
+                            counts: Counts::default(),
+                            serialized_bytes: 0,
+                            storage_bytes: Some(b.bytes),
+                            key_groups: opts.key_groups.then(Vec::new),
+                        });
+                }
+            }
+            let parts: Vec<(&KeyedStorage, &storage::StateBytes)> = r
+                .keyed_storage
+                .values()
+                .filter_map(|k| k.states.iter().find(|s| *s.state == **name).map(|s| (k, s)))
+                .collect();
+            let known = !parts.is_empty();
+            let new_parts: Vec<u64> = parts.iter().filter_map(|(_, s)| s.new_bytes).collect();
             StateSize {
                 state: name.to_string(),
                 kind: r.kinds.get(&**name).cloned(),
                 counts: total,
                 serialized_bytes: total.serialized_bytes(),
                 keys_exact: f.keys_exact,
+                storage_bytes: known.then(|| parts.iter().map(|(_, s)| s.bytes).sum()),
+                storage_bytes_exact: known
+                    .then(|| parts.iter().all(|(k, _)| k.storage_bytes_exact)),
+                new_storage_bytes: (!new_parts.is_empty()).then(|| new_parts.iter().sum()),
                 subtasks: by_subtask.into_values().collect(),
             }
         })

@@ -160,6 +160,16 @@ pub struct StateFold {
     closed: HashSet<(u32, u32)>,
 }
 
+impl StateFold {
+    /// A state with no entries.
+    pub fn empty() -> StateFold {
+        StateFold {
+            keys_exact: true,
+            ..StateFold::default()
+        }
+    }
+}
+
 /// Options of a fold.
 #[derive(Debug, Clone, Default)]
 pub struct FoldOptions {
