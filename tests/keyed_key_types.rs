@@ -168,3 +168,43 @@ fn sql_row_data_keys() {
     }
     assert!(total >= 40, "{total} keys checked");
 }
+
+/// Tuple keys (`Tuple1<Long>`, given as `{"f0": 0}`) of Flink's own migration-test snapshots:
+/// canonical and heap, several Flink versions.
+#[test]
+fn tuple_keys_of_the_flink_fixtures() {
+    let root = common::fixtures().join("flink-tests/src/test/resources");
+    if !root.exists() {
+        eprintln!("skipped: no fixtures (set FLINK_FIXTURES)");
+        return;
+    }
+    let mut n = 0;
+    for v in ["1.15", "1.20"] {
+        for kind in ["savepoint", "checkpoint"] {
+            let dir = root.join(format!(
+                "new-stateful-udf-migration-itcase-flink{v}-hashmap-{kind}"
+            ));
+            let o = keyed_common::open(&dir);
+            let resolver = o.resolver();
+            for op in &o.snapshot.operators {
+                if !keyed_common::key_group_operator(op) {
+                    continue;
+                }
+                let Ok(Some(cat)) = catalog(op, &resolver) else {
+                    continue;
+                };
+                if !cat
+                    .header
+                    .key_serializer
+                    .ty
+                    .to_string()
+                    .starts_with("Tuple")
+                {
+                    continue;
+                }
+                n += check_operator(&dir, &op.id_hex(), 4);
+            }
+        }
+    }
+    assert!(n >= 8, "{n} Tuple keys checked");
+}

@@ -93,7 +93,8 @@ pub struct SerializerEntry {
     /// Snapshot class name (e.g. `...LongSerializer$LongSerializerSnapshot`).
     pub class_name: String,
     pub ty: TypeInfo,
-    /// The exact bytes of the top-level snapshot, from its `int32 2` on.
+    /// The exact bytes of the top-level snapshot, from its `int32 2` on (empty for Flink 1.6
+    /// headers, which hold Java-serialized serializers instead).
     #[serde(skip)]
     pub raw: Vec<u8>,
 }
@@ -277,12 +278,13 @@ pub fn read_keyed_header_until<R: Read>(
 }
 
 /// A Flink 1.6 serializer as an entry: named by the serializer class (the config snapshot
-/// class, e.g. `ParameterlessTypeSerializerConfig`, says less).
+/// class, e.g. `ParameterlessTypeSerializerConfig`, says less). It has no top-level snapshot,
+/// so `raw` stays empty.
 fn legacy_entry(l: LegacySerializer) -> SerializerEntry {
     SerializerEntry {
         class_name: l.serializer_class.unwrap_or(l.config_class),
         ty: l.ty,
-        raw: l.raw,
+        raw: Vec::new(),
     }
 }
 
