@@ -128,8 +128,9 @@ fn key_filter_reads_one_key_group_and_matches_the_truth() {
     let cat = catalog(op, &resolver).unwrap().unwrap();
     let maxp = op.max_parallelism as u32;
     let ka = key_arg(&cat.header.key_serializer.ty, key, maxp).unwrap();
+    let kg = ka.key_group.expect("a String key's group is known");
     let filter = Filter {
-        key_groups: Some((ka.key_group, ka.key_group)),
+        key_groups: Some((kg, kg)),
         key: Some(ka.bytes.clone().into()),
         ..Filter::default()
     };
@@ -159,9 +160,9 @@ fn key_filter_reads_one_key_group_and_matches_the_truth() {
         ControlFlow::Continue(())
     });
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    assert_eq!(r.key_groups_read, vec![ka.key_group]);
+    assert_eq!(r.key_groups_read, vec![kg]);
     assert!(n > 0);
-    let start = h.offset_of(ka.key_group as i32).unwrap() as u64;
+    let start = h.offset_of(kg as i32).unwrap() as u64;
     let header_end = h.offsets.iter().filter(|o| **o > 0).min().copied().unwrap() as u64;
     let end = h
         .offsets

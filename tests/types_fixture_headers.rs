@@ -25,14 +25,9 @@ fn every_keyed_header_parses_and_ends_at_first_key_group() {
         return;
     }
     let mut errors = Vec::new();
-    let (mut n_meta, mut n_kg, mut states) = (0, 0, 0);
+    let (mut n_meta, mut n_kg, mut states, mut n_v5) = (0, 0, 0, 0);
     for s in &streams {
-        // The 1.6 fixture uses the pre-1.7 proxy (version 5), which is refused by design.
-        if s.bytes.get(..4) == Some(&[0, 0, 0, 5]) {
-            let e = parse(s).unwrap_err();
-            assert!(e.contains("version 6"), "{e}");
-            continue;
-        }
+        let v5 = s.bytes.get(..4) == Some(&[0, 0, 0, 5]);
         let h = match parse(s) {
             Ok(h) => h,
             Err(e) => {
@@ -40,6 +35,31 @@ fn every_keyed_header_parses_and_ends_at_first_key_group() {
                 continue;
             }
         };
+        if v5 {
+            // Flink 1.6 (flink-state-evolution-test's StatefulStreamingJob): key `Integer`,
+            // states Avro `Address`, `Tuple2<String, Integer>`, `Either<String, Boolean>`
+            n_v5 += 1;
+            let got: Vec<String> = h
+                .states
+                .iter()
+                .map(|st| {
+                    format!(
+                        "{} {:?} {} ns {}",
+                        st.name,
+                        st.kind,
+                        st.value_type().map_or("-".into(), |t| t.to_string()),
+                        st.namespace_type().map_or("-".into(), |t| t.to_string())
+                    )
+                })
+                .collect();
+            let want = [
+                "either-state Value Either<String, Boolean> ns VoidNamespace",
+                "test-state Value Avro org.apache.flink.avro.generated.Address ns VoidNamespace",
+                "tuple-state Value Tuple2<String, Integer> ns VoidNamespace",
+            ];
+            assert_eq!(h.key_serializer.ty.to_string(), "Integer", "{}", s.desc);
+            assert_eq!(got, want, "{}", s.desc);
+        }
         states += h.states.len();
         for st in &h.states {
             if let StateKind::Other(t) = &st.kind {
@@ -72,13 +92,14 @@ fn every_keyed_header_parses_and_ends_at_first_key_group() {
         }
     }
     eprintln!(
-        "{metas} _metadata files, {} keyed streams ({n_kg} key-group handles, {n_meta} RocksDB meta streams), {states} states, {} errors",
+        "{metas} _metadata files, {} keyed streams ({n_kg} key-group handles, {n_v5} of Flink 1.6, {n_meta} RocksDB meta streams), {states} states, {} errors",
         streams.len(),
         errors.len()
     );
     for e in errors.iter().take(20) {
         eprintln!("{e}");
     }
+    assert!(n_v5 > 0, "the Flink 1.6 fixture's header was not seen");
     assert!(errors.is_empty());
     // Regression guard: the reference notes counted about 1,900 keyed streams.
     assert!(

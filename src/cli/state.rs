@@ -23,8 +23,9 @@ pub struct Args {
     /// Only this state (repeatable).
     #[arg(long, value_name = "NAME")]
     pub state: Vec<String>,
-    /// Only this key, parsed per the key type (String, Long, Integer, ...); reads only the key
-    /// group it hashes to.
+    /// Only this key: plain text for a basic-type key (String, Long, Integer, ...), JSON for a
+    /// composite one (Tuple/Row/POJO: array or object of the fields; SQL RowData: array of
+    /// column values, e.g. '["hot"]'). Reads only the key group it hashes to.
     #[arg(long, value_name = "VALUE")]
     pub key: Option<String>,
     /// Stop after N entries (list elements count one each).
@@ -87,7 +88,10 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
     };
     if let Some(k) = &args.key {
         let ka = key_arg(&key_t, k, maxp).map_err(|e| anyhow::anyhow!(e))?;
-        filter.key_groups = Some((ka.key_group, ka.key_group));
+        if let Some(note) = &ka.note {
+            eprintln!("note: {note}");
+        }
+        filter.key_groups = ka.key_group.map(|g| (g, g));
         filter.key = Some(ka.bytes.into());
     }
     let label = OperatorLabel {

@@ -100,7 +100,7 @@ impl Ser {
         Ser {
             ty: e.ty.clone(),
             class: Some(e.class_name.clone()),
-            raw: Some(e.raw.clone()),
+            raw: (!e.raw.is_empty()).then(|| e.raw.clone()),
         }
     }
 }

@@ -8,7 +8,9 @@ use std::io::Read;
 use serde::Serialize;
 
 use crate::io::{DataInput, DecodeResult};
-use crate::types::{Parsed, TypeInfo, read_serializer_snapshot};
+use crate::types::{
+    LegacySerializer, Parsed, TypeInfo, read_serializer_snapshot, read_serializers_and_configs,
+};
 
 /// `BackendStateType`, written as its Java enum ordinal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -91,7 +93,8 @@ pub struct SerializerEntry {
     /// Snapshot class name (e.g. `...LongSerializer$LongSerializerSnapshot`).
     pub class_name: String,
     pub ty: TypeInfo,
-    /// The exact bytes of the top-level snapshot, from its `int32 2` on.
+    /// The exact bytes of the top-level snapshot, from its `int32 2` on (empty for Flink 1.6
+    /// headers, which hold Java-serialized serializers instead).
     #[serde(skip)]
     pub raw: Vec<u8>,
 }
@@ -240,10 +243,15 @@ pub fn read_keyed_header_until<R: Read>(
 ) -> DecodeResult<KeyedHeader> {
     let v_at = d.pos();
     let version = d.i32("keyed backend header version")?;
+    if version == 5 {
+        return read_v5(d, version);
+    }
     if version != 6 {
         return Err(d.err_at(
             v_at,
-            format!("keyed backend header version 6 (Flink 1.7+), found {version}"),
+            format!(
+                "keyed backend header version 5 (Flink 1.6) or 6 (Flink 1.7+), found {version}"
+            ),
         ));
     }
     let compressed = d.bool("key-group compression flag")?;
@@ -269,24 +277,93 @@ pub fn read_keyed_header_until<R: Read>(
     })
 }
 
-/// What follows a top-level snapshot, used to find the end of one of unknown layout.
-enum Follow {
-    /// Another `(UTF role, snapshot)` entry of the same state.
-    Role,
-    /// The end of the header at a known offset.
-    End(u64),
-    /// The state count and meta infos (key serializer): not searchable.
-    KeyState,
-    /// The next state meta info: not searchable.
-    NextState,
+/// A Flink 1.6 serializer as an entry: named by the serializer class (the config snapshot
+/// class, e.g. `ParameterlessTypeSerializerConfig`, says less). It has no top-level snapshot,
+/// so `raw` stays empty.
+fn legacy_entry(l: LegacySerializer) -> SerializerEntry {
+    SerializerEntry {
+        class_name: l.serializer_class.unwrap_or(l.config_class),
+        ty: l.ty,
+        raw: Vec::new(),
+    }
 }
 
-/// Reads one `StateMetaInfoSnapshot` (meta-info versions 6 and 7). `end`, when known, is where
-/// the enclosing header ends (only meaningful for the last state).
-pub fn read_state_meta_info<R: Read>(
-    d: &mut DataInput<R>,
-    end: Option<u64>,
-) -> DecodeResult<StateMetaInfo> {
+/// Version 5 (Flink 1.6): the key serializer and each state's serializers are written as
+/// Java-serialized serializers beside their config snapshots, in one offset-indexed buffer
+/// per group; a state meta info lists its serializer roles before that buffer.
+fn read_v5<R: Read>(d: &mut DataInput<R>, version: i32) -> DecodeResult<KeyedHeader> {
+    let compressed = d.bool("key-group compression flag")?;
+    let k_at = d.pos();
+    let key = read_serializers_and_configs(d)
+        .map_err(|e| e.with_context("key serializer (Flink 1.6 layout)"))?;
+    let Some(key) = key.into_iter().next() else {
+        return Err(d.err_at(k_at, "one key serializer, found none"));
+    };
+    let n_at = d.pos();
+    let n = d.i16("number of states")?;
+    if n < 0 {
+        return Err(d.err_at(n_at, format!("a non-negative state count, found {n}")));
+    }
+    let mut states = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let s =
+            read_v5_meta_info(d).map_err(|e| e.with_context(format!("state meta info #{i}")))?;
+        states.push(s);
+    }
+    Ok(KeyedHeader {
+        version,
+        compressed,
+        key_serializer: legacy_entry(key),
+        states,
+        end: d.pos(),
+    })
+}
+
+fn read_v5_meta_info<R: Read>(d: &mut DataInput<R>) -> DecodeResult<StateMetaInfo> {
+    let (name, backend, options) = read_meta_info_head(d)?;
+    let ns_at = d.pos();
+    let n_ser = d.i32("serializer role count")?;
+    if !(0..=16).contains(&n_ser) {
+        return Err(d.err_at(
+            ns_at,
+            format!("a serializer role count 0..16, found {n_ser}"),
+        ));
+    }
+    let mut roles = Vec::with_capacity(n_ser as usize);
+    for _ in 0..n_ser {
+        roles.push(d.utf("serializer role")?);
+    }
+    let b_at = d.pos();
+    let sers = read_serializers_and_configs(d)
+        .map_err(|e| e.with_context(format!("state '{name}' serializers (Flink 1.6 layout)")))?;
+    if sers.len() != roles.len() {
+        return Err(d.err_at(
+            b_at,
+            format!(
+                "{} serializers for the {} roles, found {}",
+                roles.len(),
+                roles.len(),
+                sers.len()
+            ),
+        ));
+    }
+    let serializers = roles
+        .into_iter()
+        .zip(sers.into_iter().map(legacy_entry))
+        .collect();
+    Ok(StateMetaInfo {
+        name,
+        backend,
+        kind: StateKind::derive(backend, &options),
+        options,
+        serializers,
+    })
+}
+
+/// Name, backend type and options: the start of a state meta info (versions 5 to 7).
+type MetaInfoHead = (String, BackendType, Vec<(String, String)>);
+
+fn read_meta_info_head<R: Read>(d: &mut DataInput<R>) -> DecodeResult<MetaInfoHead> {
     let name = d.utf("state name")?;
     let k_at = d.pos();
     let ord = d.i32("backend state type")?;
@@ -307,6 +384,28 @@ pub fn read_state_meta_info<R: Read>(
         let v = d.utf("option value")?;
         options.push((k, v));
     }
+    Ok((name, backend, options))
+}
+
+/// What follows a top-level snapshot, used to find the end of one of unknown layout.
+enum Follow {
+    /// Another `(UTF role, snapshot)` entry of the same state.
+    Role,
+    /// The end of the header at a known offset.
+    End(u64),
+    /// The state count and meta infos (key serializer): not searchable.
+    KeyState,
+    /// The next state meta info: not searchable.
+    NextState,
+}
+
+/// Reads one `StateMetaInfoSnapshot` (meta-info versions 6 and 7). `end`, when known, is where
+/// the enclosing header ends (only meaningful for the last state).
+pub fn read_state_meta_info<R: Read>(
+    d: &mut DataInput<R>,
+    end: Option<u64>,
+) -> DecodeResult<StateMetaInfo> {
+    let (name, backend, options) = read_meta_info_head(d)?;
     let ns_at = d.pos();
     let n_ser = d.i32("serializer snapshot count")?;
     if !(0..=16).contains(&n_ser) {

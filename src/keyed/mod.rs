@@ -11,6 +11,7 @@ pub mod entry;
 pub mod header;
 mod heap;
 pub mod key_arg;
+mod key_encode;
 pub mod source;
 mod states;
 pub mod stream;

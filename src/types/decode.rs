@@ -12,8 +12,9 @@ use crate::io::{DataInput, DecodeResult};
 
 fn cannot_delimit<R: Read>(d: &DataInput<R>, class: &str) -> crate::io::DecodeError {
     d.err(format!(
-        "a value of known layout: cannot delimit opaque value of class {class} \
-         (its bytes carry no length)"
+        "a value of known layout: cannot delimit opaque value of class {class} (written by \
+         a serializer this tool does not know, without a length: it cannot be delimited \
+         without the class, so the rest of this key group is not read)"
     ))
 }
 

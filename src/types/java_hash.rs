@@ -2,8 +2,9 @@
 //! (`hash::key_group_for_hash`). Supported key types: `String`, boxed primitives (`Integer`,
 //! `Long`, `Short`, `Byte`, `Character`, `Boolean`, `Double`, `Float`), Flink `Tuple1..N` of
 //! supported types (`31 * h + field`), and SQL `RowData` keys (`BinaryRowData.hashCode()`:
-//! Murmur3-32 with seed 42 over the row bytes). Everything else (POJOs, enums, Row, Kryo, ...)
-//! has a user- or identity-defined hash and returns `None`.
+//! Murmur3-32 with seed 42 over the row bytes, read as little-endian words: the row size is
+//! always a multiple of 8), and `Row` (`RowUtils.deepHashCodeRow`). Everything else (POJOs,
+//! enums, Kryo, ...) has a user- or identity-defined hash and returns `None`.
 
 use std::sync::Arc;
 
@@ -38,6 +39,27 @@ pub fn value_hash_code(t: &TypeInfo, v: &Value) -> Option<i32> {
                 h = h.wrapping_mul(31).wrapping_add(value_hash_code(ft, fv)?);
             }
             Some(h)
+        }
+        // Row.hashCode (Flink 1.13+): 31 * kind byte + the fields' deep hash, where each
+        // non-null field counts as Arrays.deepHashCode of a one-element array (31 + hash)
+        (TypeInfo::Row { fields, .. }, Value::Row { kind, fields: vals })
+            if fields.len() == vals.len() =>
+        {
+            let kind_byte: i32 = match *kind {
+                "-U" => 1,
+                "+U" => 2,
+                "-D" => 3,
+                _ => 0,
+            };
+            let mut h: i32 = 1;
+            for (ft, (_, fv)) in fields.iter().zip(vals) {
+                let e = match fv {
+                    Value::Null => 0,
+                    v => 31i32.wrapping_add(value_hash_code(ft, v)?),
+                };
+                h = h.wrapping_mul(31).wrapping_add(e);
+            }
+            Some(kind_byte.wrapping_mul(31).wrapping_add(h))
         }
         (TypeInfo::Nullable { inner, .. }, v) | (TypeInfo::External { inner }, v) => {
             value_hash_code(inner, v)

@@ -12,6 +12,7 @@
 use std::io::Read;
 
 mod composite;
+pub mod legacy;
 mod optional_map;
 mod sql;
 
@@ -288,6 +289,22 @@ pub(super) fn read_with_class<R: Read>(
                 },
             }
         }
+        // Flink 1.7-1.?: a plain nested-serializers delegate (left, right), before Either
+        // became a CompositeTypeSerializerSnapshot (version 3+, read generically below)
+        "org.apache.flink.api.java.typeutils.runtime.EitherSerializerSnapshot" if version == 2 => {
+            match read_delegate(d, depth)? {
+                Ok(mut ch) if ch.len() == 2 => {
+                    let right = ch.pop().unwrap_or(TypeInfo::NullMarker);
+                    let left = ch.pop().unwrap_or(TypeInfo::NullMarker);
+                    TypeInfo::Either {
+                        left: Box::new(left),
+                        right: Box::new(right),
+                    }
+                }
+                Ok(children) => TypeInfo::Composite { class, children },
+                Err(_) => return Ok(unknown(class)),
+            }
+        }
         "org.apache.flink.runtime.state.ttl.TtlAwareSerializerSnapshot" => {
             // bool isTtlEnabled + the wrapped snapshot, whose serializer writes the values
             d.bool("TTL-aware flag")?;
@@ -349,9 +366,23 @@ fn read_legacy_adapter<R: Read>(d: &mut DataInput<R>, class: String) -> DecodeRe
     let payload_at = d.pos();
     let file = d.file().clone();
     let mut s = DataInput::from_slice(&file, &java, java_at);
-    let serializer = read_java_object(&mut s, "legacy Java-serialized serializer")
-        .ok()
-        .and_then(|v| class_of(&v).map(str::to_string));
+    let object = read_java_object(&mut s, "legacy Java-serialized serializer").ok();
+    let serializer = object
+        .as_ref()
+        .and_then(|v| class_of(v).map(str::to_string));
+    if let Some(obj) = &object
+        && let Some(tail) = legacy_composite_tail(&class)
+    {
+        // CompositeTypeSerializerConfigSnapshot: the nested serializers-and-configs block
+        // (length-framed), then for Tuples the Java-serialized tuple class. The serializer
+        // object itself describes the type.
+        legacy::read_serializers_and_configs(d)
+            .map_err(|e| e.with_context(format!("nested serializers of {class}")))?;
+        if tail {
+            read_java_object(d, "legacy tuple class")?;
+        }
+        return Ok(Parsed::Known(legacy::type_of_serializer(obj, 0)));
+    }
     if class == "org.apache.flink.api.common.typeutils.ParameterlessTypeSerializerConfig" {
         d.utf("parameterless serializer identifier")?;
         if let Some(t) = serializer
@@ -370,6 +401,19 @@ fn read_legacy_adapter<R: Read>(d: &mut DataInput<R>, class: String) -> DecodeRe
         version,
         payload_at,
         consumed: Vec::new(),
+    })
+}
+
+/// Legacy config snapshots laid out as `CompositeTypeSerializerConfigSnapshot` (Flink <= 1.16):
+/// `Some(true)` when a Java-serialized class follows the nested block (Tuples).
+fn legacy_composite_tail(config_class: &str) -> Option<bool> {
+    Some(match config_class {
+        "org.apache.flink.api.java.typeutils.runtime.TupleSerializerConfigSnapshot" => true,
+        "org.apache.flink.api.java.typeutils.runtime.EitherSerializerConfigSnapshot"
+        | "org.apache.flink.api.common.typeutils.base.CollectionSerializerConfigSnapshot"
+        | "org.apache.flink.api.common.typeutils.base.MapSerializerConfigSnapshot"
+        | "org.apache.flink.api.common.typeutils.CompositeTypeSerializerConfigSnapshot" => false,
+        _ => return None,
     })
 }
 
