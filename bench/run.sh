@@ -44,12 +44,15 @@ done
 want() { [[ " ${tools[*]} " == *" $1 "* ]]; }
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (apt-get install -y time)" >&2; exit 2; }
 
+# FI_BENCH_PROFILE=dev measures the dev profile (opt-level 1) when a release build is too costly
+profile="${FI_BENCH_PROFILE:-release}"
+bindir="$repo/target/$([[ $profile == dev ]] && echo debug || echo release)"
 if [[ "${tools[*]}" != jvm ]]; then
-    echo "== building (release)"
-    (cd "$repo" && cargo build --release --quiet --bin flink-inspect --example read_limit)
+    echo "== building ($profile profile)"
+    (cd "$repo" && cargo build --profile "$profile" --quiet --bin flink-inspect --example read_limit)
 fi
-fi="$repo/target/release/flink-inspect"
-limit="$repo/target/release/examples/read_limit"
+fi="$bindir/flink-inspect"
+limit="$bindir/examples/read_limit"
 
 venv="$repo/testdata/gen/.work/venv-2.3.0"
 lib="$(echo "$venv"/lib/python3*/site-packages/pyflink/lib)"
@@ -78,13 +81,13 @@ measure() {
         limit|jvm) extra="$(tail -1 "$of")" ;;
     esac
     python3 - "$size" "$layout" "$tool" "$wall" "$user" "$sys" "$rss" "$rc" "$extra" >> "$results" <<'EOF'
-import json, sys
+import json, os, sys
 size, layout, tool, wall, user, sys_, rss, rc, extra = sys.argv[1:]
 try:
     extra = json.loads(extra)
 except ValueError:
     extra = {}
-print(json.dumps({"size": size, "layout": layout, "tool": tool, "wall_s": float(wall),
+print(json.dumps({"profile": os.environ.get("FI_BENCH_PROFILE", "release"), "size": size, "layout": layout, "tool": tool, "wall_s": float(wall),
                   "cpu_s": round(float(user) + float(sys_), 2), "user_s": float(user),
                   "sys_s": float(sys_), "peak_rss_mib": round(int(rss) / 1024, 1),
                   "exit": int(rc), **{"x_" + k: v for k, v in extra.items()}}))
@@ -96,8 +99,10 @@ EOF
 for size in "${sizes[@]}"; do
     dir="$data/scale-$size"
     for b in rocksdb hashmap; do
+        [[ " ${layouts[*]}" == *" $b-"* ]] || continue
         if [[ ! -f "$dir/$b/snapshots.json" ]]; then
             [[ $size == 4g && $b == hashmap ]] && continue   # 4g: RocksDB only by default
+            [[ $size == 1g || $size == 4g ]] || { echo "== $size $b: no snapshots in $dir/$b"; continue; }
             echo "== generating $size $b (testdata/gen/generate.sh --scale $size)"
             FI_BENCH_DATA="$data" GEN_SCALE_BACKENDS="$b" bash "$repo/testdata/gen/generate.sh" --scale "$size"
         fi
