@@ -26,19 +26,20 @@ while [[ $# -gt 0 ]]; do
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-[[ ${#versions[@]} -gt 0 ]] || versions=(2.3.0 1.20.5)
 
 out="$testdata"
 if [[ -n "$scale" ]]; then
     case "$scale" in
-        1g) records=2000000; backends="${GEN_SCALE_BACKENDS:-rocksdb hashmap}" ;;
-        4g) records=8000000; backends="${GEN_SCALE_BACKENDS:-rocksdb}" ;;
+        1g) records=2000000; backends="${GEN_SCALE_BACKENDS:-rocksdb hashmap}"; snaps=savepoint,native,checkpoint ;;
+        # 4g: no checkpoint chain, which would double the disk needed
+        4g) records=8000000; backends="${GEN_SCALE_BACKENDS:-rocksdb}"; snaps=savepoint,native ;;
         *) echo "--scale takes 1g or 4g, got '$scale'" >&2; exit 2 ;;
     esac
     records="${GEN_SCALE_RECORDS:-$records}"
     out="${FI_BENCH_DATA:-$work/scale}/scale-$scale"
     [[ ${#versions[@]} -gt 0 ]] || versions=(2.3.0)
 fi
+[[ ${#versions[@]} -gt 0 ]] || versions=(2.3.0 1.20.5)
 
 mkdir -p "$work"
 status=0
@@ -64,7 +65,7 @@ for v in "${versions[@]}"; do
             # the written state lives in RocksDB (native memory) or, for hashmap, as objects
             # sharing 4096 payload strings: a few GB of heap suffice for both
             if ! java -Xmx3g -XX:ActiveProcessorCount=2 ${GEN_JAVA_OPTS:-} -cp "$classes:$cp" gen.Scale write \
-                    --records "$records" --backend "$b" --out "$out/$b"; then
+                    --records "$records" --backend "$b" --out "$out/$b" --snapshots "$snaps"; then
                 status=1
             fi
             rm -rf "$out/$b/io-tmp"
