@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the real-Flink fixtures under testdata/flink-<version>/<case>/.
 #
-#   bash testdata/gen/generate.sh [--version X]... [--case NAME|PREFIX|JOB]... [--scale]
-#   (--scale: the main job's cases with ~1 GB of state, into testdata/gen/.work/scale, no truth)
+#   bash testdata/gen/generate.sh [--version X]... [--case NAME|PREFIX|JOB]...
+#   bash testdata/gen/generate.sh --scale 1g|4g [--version X]   (benchmark snapshots, no truth:
+#   gen.Scale into $FI_BENCH_DATA/scale-<size>, default testdata/gen/.work/scale; see README)
 # Needs: python3 (with venv and pip, reaching PyPI) and a JDK 17 (javac, java).
 # Flink comes from PyPI's apache-flink-libraries, which carries Flink's jars under pyflink/lib.
 set -euo pipefail
@@ -15,22 +16,30 @@ tmp_root="/tmp/flink-testdata"
 
 versions=()
 cases=()
-scale=0
+scale=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --version) versions+=("$2"); shift 2 ;;
         --case) cases+=("$2"); shift 2 ;;
-        --scale) scale=1; shift ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --scale) scale="$2"; shift 2 ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-[[ ${#versions[@]} -gt 0 ]] || versions=(2.3.0 1.20.5)
 
 out="$testdata"
-if [[ $scale -eq 1 ]]; then
-    out="$work/scale"
+if [[ -n "$scale" ]]; then
+    case "$scale" in
+        1g) records=2000000; backends="${GEN_SCALE_BACKENDS:-rocksdb hashmap}"; snaps=savepoint,native,checkpoint ;;
+        # 4g: no checkpoint chain, which would double the disk needed
+        4g) records=8000000; backends="${GEN_SCALE_BACKENDS:-rocksdb}"; snaps=savepoint,native ;;
+        *) echo "--scale takes 1g or 4g, got '$scale'" >&2; exit 2 ;;
+    esac
+    records="${GEN_SCALE_RECORDS:-$records}"
+    out="${FI_BENCH_DATA:-$work/scale}/scale-$scale"
+    [[ ${#versions[@]} -gt 0 ]] || versions=(2.3.0)
 fi
+[[ ${#versions[@]} -gt 0 ]] || versions=(2.3.0 1.20.5)
 
 mkdir -p "$work"
 status=0
@@ -43,6 +52,26 @@ for v in "${versions[@]}"; do
         "$venv/bin/pip" install --quiet --no-deps "apache-flink-libraries==$v"
     fi
     cp="$(ls $lib/*.jar | tr '\n' ':')"
+    if [[ -n "$scale" ]]; then
+        # the lean benchmark job: one self-contained source file, its own classes directory
+        classes="$work/classes-$v-scale"
+        rm -rf "$classes"
+        mkdir -p "$classes"
+        javac -nowarn -Xlint:none -encoding UTF-8 -cp "$cp" -d "$classes" "$here/src/gen/Scale.java" 2>&1 | grep -v '^Note:' || true
+        [[ -f "$classes/gen/Scale.class" ]] || { echo "compilation of Scale.java failed for $v" >&2; exit 1; }
+        for b in $backends; do
+            echo "== $scale: $records records, $b backend, Flink $v, into $out/$b"
+            rm -rf "${out:?}/$b"
+            # the written state lives in RocksDB (native memory) or, for hashmap, as objects
+            # sharing 4096 payload strings: a few GB of heap suffice for both
+            if ! java -Xmx3g -XX:ActiveProcessorCount=2 ${GEN_JAVA_OPTS:-} -cp "$classes:$cp" gen.Scale write \
+                    --records "$records" --backend "$b" --out "$out/$b" --snapshots "$snaps"; then
+                status=1
+            fi
+            rm -rf "$out/$b/io-tmp"
+        done
+        continue
+    fi
     classes="$work/classes-$v"
     rm -rf "$classes"
     mkdir -p "$classes"
@@ -51,7 +80,6 @@ for v in "${versions[@]}"; do
     [[ -f "$classes/gen/Gen.class" ]] || { echo "compilation failed for $v" >&2; exit 1; }
     args=(--version "$v" --out "$out" --tmp "$tmp_root")
     for c in "${cases[@]+"${cases[@]}"}"; do args+=(--case "$c"); done
-    [[ $scale -eq 1 ]] && args+=(--scale)
     # savepoints of evolution restore attempts went here before they were kept per case
     rm -rf "$tmp_root/$v/attempts"
     echo "== running cases on Flink $v"
@@ -63,8 +91,7 @@ for v in "${versions[@]}"; do
         opens+=("--add-opens=java.base/$p=ALL-UNNAMED")
     done
     heap=1g
-    [[ $scale -eq 1 ]] && heap=10g   # the hashmap backend keeps ~1 GB of state as Java objects
-    # GEN_JAVA_OPTS: extra JVM options, e.g. -Dgen.scale.events=200000 for a quick --scale trial
+    # GEN_JAVA_OPTS: extra JVM options
     run_gen() { java "${opens[@]}" "-Xmx$heap" -XX:ActiveProcessorCount=2 ${GEN_JAVA_OPTS:-} "$@"; }
     if ! run_gen -cp "$classes:$cp" gen.Gen "${args[@]}"; then
         status=1
@@ -76,7 +103,7 @@ for v in "${versions[@]}"; do
         want_evo=0
         for c in "${cases[@]}"; do [[ "$c" == evo || "$c" == evolution* ]] && want_evo=1; done
     fi
-    if [[ $want_evo -eq 1 && $scale -eq 0 ]]; then
+    if [[ $want_evo -eq 1 ]]; then
         for d in v1 pojo-add-field pojo-remove-field all; do
             evo_classes="$work/classes-$v-evo-$d"
             rm -rf "$evo_classes"
@@ -89,6 +116,7 @@ for v in "${versions[@]}"; do
     fi
 done
 
+[[ -z "$scale" ]] || exit $status
 # Independent check over everything on disk: every snapshot's written and read-back files agree.
 for inv in "$out"/flink-*/*/inventory.json; do
     [[ -f "$inv" ]] || continue
