@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the real-Flink fixtures under testdata/flink-<version>/<case>/.
 #
-#   bash testdata/gen/generate.sh [--version X]... [--case NAME|PREFIX|JOB]... [--scale]
+#   bash testdata/gen/generate.sh [--version X]... [--case NAME|PREFIX|JOB]... [--out DIR] [--scale]
+#   (--out: write flink-<version>/<case>/ under DIR instead of testdata/, e.g. to compare first)
 #   (--scale: the main job's cases with ~1 GB of state, into testdata/gen/.work/scale, no truth)
 # Needs: python3 (with venv and pip, reaching PyPI) and a JDK 17 (javac, java).
 # Flink comes from PyPI's apache-flink-libraries, which carries Flink's jars under pyflink/lib.
@@ -16,18 +17,20 @@ tmp_root="/tmp/flink-testdata"
 versions=()
 cases=()
 scale=0
+out_arg=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --version) versions+=("$2"); shift 2 ;;
         --case) cases+=("$2"); shift 2 ;;
         --scale) scale=1; shift ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --out) out_arg="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
 [[ ${#versions[@]} -gt 0 ]] || versions=(2.3.0 1.20.5)
 
-out="$testdata"
+out="${out_arg:-$testdata}"
 if [[ $scale -eq 1 ]]; then
     out="$work/scale"
 fi
@@ -89,22 +92,22 @@ for v in "${versions[@]}"; do
     fi
 done
 
-# Independent check over everything on disk: every snapshot's written and read-back files agree.
+# Independent check over everything on disk: every snapshot's written and read-back files agree
+# (SQL cases too), and for SQL cases the changelog after restore is the expected one.
 for inv in "$out"/flink-*/*/inventory.json; do
     [[ -f "$inv" ]] || continue
     d="$(dirname "$inv")"
     for w in "$d"/*.written.jsonl; do
         [[ -f "$w" ]] || continue
-        r="${w%.written.jsonl}.readback.jsonl"
-        if [[ -f "${w%.written.jsonl}.restore-expected.jsonl" ]]; then
-            # SQL cases: the read-back is the changelog Flink emitted after restoring (see README)
-            w="${w%.written.jsonl}.restore-expected.jsonl"
-            r="${w%.restore-expected.jsonl}.restore-observed.jsonl"
-        fi
-        if ! cmp -s "$w" "$r"; then
-            echo "MISMATCH: $w vs $r" >&2
-            status=1
-        fi
+        pairs=("$w" "${w%.written.jsonl}.readback.jsonl")
+        e="${w%.written.jsonl}.restore-expected.jsonl"
+        [[ -f "$e" ]] && pairs+=("$e" "${w%.written.jsonl}.restore-observed.jsonl")
+        for ((i = 0; i < ${#pairs[@]}; i += 2)); do
+            if ! cmp -s "${pairs[i]}" "${pairs[i+1]}"; then
+                echo "MISMATCH: ${pairs[i]} vs ${pairs[i+1]}" >&2
+                status=1
+            fi
+        done
     done
 done
 exit $status
