@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the real-Flink fixtures under testdata/flink-<version>/<case>/.
 #
-#   bash testdata/gen/generate.sh [--version X]... [--case NAME|PREFIX|JOB]...
+#   bash testdata/gen/generate.sh [--version X]... [--case NAME|PREFIX|JOB]... [--out DIR]
+#   (--out: write flink-<version>/<case>/ under DIR instead of testdata/, e.g. to compare first)
 #   bash testdata/gen/generate.sh --scale 1g|4g [--version X]   (benchmark snapshots, no truth:
 #   gen.Scale into $FI_BENCH_DATA/scale-<size>, default testdata/gen/.work/scale; see README)
 # Needs: python3 (with venv and pip, reaching PyPI) and a JDK 17 (javac, java).
@@ -17,17 +18,19 @@ tmp_root="/tmp/flink-testdata"
 versions=()
 cases=()
 scale=""
+out_arg=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --version) versions+=("$2"); shift 2 ;;
         --case) cases+=("$2"); shift 2 ;;
         --scale) scale="$2"; shift 2 ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        --out) out_arg="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
 
-out="$testdata"
+out="${out_arg:-$testdata}"
 if [[ -n "$scale" ]]; then
     case "$scale" in
         1g) records=2000000; backends="${GEN_SCALE_BACKENDS:-rocksdb hashmap}"; snaps=savepoint,native,checkpoint ;;
@@ -117,22 +120,22 @@ for v in "${versions[@]}"; do
 done
 
 [[ -z "$scale" ]] || exit $status
-# Independent check over everything on disk: every snapshot's written and read-back files agree.
+# Independent check over everything on disk: every snapshot's written and read-back files agree
+# (SQL cases too), and for SQL cases the changelog after restore is the expected one.
 for inv in "$out"/flink-*/*/inventory.json; do
     [[ -f "$inv" ]] || continue
     d="$(dirname "$inv")"
     for w in "$d"/*.written.jsonl; do
         [[ -f "$w" ]] || continue
-        r="${w%.written.jsonl}.readback.jsonl"
-        if [[ -f "${w%.written.jsonl}.restore-expected.jsonl" ]]; then
-            # SQL cases: the read-back is the changelog Flink emitted after restoring (see README)
-            w="${w%.written.jsonl}.restore-expected.jsonl"
-            r="${w%.restore-expected.jsonl}.restore-observed.jsonl"
-        fi
-        if ! cmp -s "$w" "$r"; then
-            echo "MISMATCH: $w vs $r" >&2
-            status=1
-        fi
+        pairs=("$w" "${w%.written.jsonl}.readback.jsonl")
+        e="${w%.written.jsonl}.restore-expected.jsonl"
+        [[ -f "$e" ]] && pairs+=("$e" "${w%.written.jsonl}.restore-observed.jsonl")
+        for ((i = 0; i < ${#pairs[@]}; i += 2)); do
+            if ! cmp -s "${pairs[i]}" "${pairs[i+1]}"; then
+                echo "MISMATCH: ${pairs[i]} vs ${pairs[i+1]}" >&2
+                status=1
+            fi
+        done
     done
 done
 exit $status

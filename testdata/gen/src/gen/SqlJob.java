@@ -66,6 +66,7 @@ public final class SqlJob {
      */
     public static void build(StreamExecutionEnvironment env, boolean watermarks) {
         StreamTableEnvironment t = StreamTableEnvironment.create(env);
+        resetPlannerCounter(t);
         t.getConfig().set("table.local-time-zone", "UTC");
         DataGeneratorSource<Ev> src = new DataGeneratorSource<>(new Feed.Gen(), Long.MAX_VALUE, TypeInformation.of(Ev.class));
         WatermarkStrategy<Ev> wm = watermarks
@@ -84,6 +85,22 @@ public final class SqlJob {
             t.toChangelogStream(t.sqlQuery(sql[i]))
                     .map(new Record(q)).name("record-" + q).uid("record-" + q)
                     .sinkTo(new DiscardingSink<>()).name("sink-" + q).uid("sink-" + q);
+        }
+    }
+
+    /**
+     * The planner numbers its nodes with a JVM-wide counter, and vertex names carry the number
+     * ("GroupAggregate[4]"): without a reset, a case's names would depend on how many SQL jobs
+     * this JVM built before. ExecNodeContext sits behind the planner loader's class loader.
+     */
+    static void resetPlannerCounter(StreamTableEnvironment t) {
+        try {
+            Object planner = ((org.apache.flink.table.api.internal.TableEnvironmentImpl) t).getPlanner();
+            planner.getClass().getClassLoader()
+                    .loadClass("org.apache.flink.table.planner.plan.nodes.exec.ExecNodeContext")
+                    .getMethod("resetIdCounter").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot reset the planner's node counter", e);
         }
     }
 

@@ -1,9 +1,12 @@
 package gen;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 
 /**
@@ -18,6 +21,8 @@ public final class SqlModel {
     final Map<String, long[]> agg = new TreeMap<>();
     /** ROW_NUMBER() OVER (PARTITION BY key ORDER BY rt DESC) = 1: the kept (latest) row. */
     final Map<String, Ev> dedup = new TreeMap<>();
+    /** Keys whose kept row replaced an earlier one: Flink stores it with the kind it emitted it with, +U (else +I). */
+    final Set<String> dedupUpdated = new TreeSet<>();
     /** The join's two inputs as stored: seq values per key (each row once, count 1). */
     final Map<String, List<Integer>> left = new TreeMap<>(), right = new TreeMap<>();
     /** TUMBLE 1 minute, per key and window end: {COUNT(*), SUM(amount)}, windows not yet fired. */
@@ -50,6 +55,7 @@ public final class SqlModel {
             out.add(SqlJob.line("dedup", "+I", dedupRow(e)));
         } else if (prev.ts <= e.ts) {
             dedup.put(e.key, e);
+            dedupUpdated.add(e.key);
             out.add(SqlJob.line("dedup", "-U", dedupRow(prev)));
             out.add(SqlJob.line("dedup", "+U", dedupRow(e)));
         }
@@ -101,28 +107,48 @@ public final class SqlModel {
     }
 
     /**
-     * What the state must hold, one JSON object per line, sorted. The SQL operators' state is
-     * RowData; the fields listed are the values the SQL semantics put there (see README).
+     * What the SQL operators' state must hold, one JSON object per line in {@link SqlState}'s
+     * form, sorted: per key the aggregate's accumulator row (SUM, COUNT(*), MAX of amount), the
+     * deduplication's kept row (amount, key, label, seq, rt; kind +I, or +U once it replaced another), every row stored on each side of
+     * the join (key, seq) with its count 1 (neither side has a unique key, every seq differs),
+     * per key and window end the window's accumulator row (COUNT(*), SUM(amount)) and its
+     * event-time timer at end - 1, and the global window operator's union state "watermark":
+     * each subtask's current watermark, Long.MIN_VALUE (no watermark is emitted while writing).
+     * {@code ids}: operator name (see {@link SqlState.OpSpec#operator}) to OperatorID.
      */
-    List<String> stateLines() {
+    List<String> stateLines(Map<String, String> ids, int windowParallelism) {
         List<String> l = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : agg.entrySet())
-            l.add("{\"query\":\"agg\",\"state\":\"accState\",\"key\":[" + Json.str(e.getKey()) + "],\"acc\":{\"sum_amount\":"
-                    + e.getValue()[0] + ",\"count1\":" + e.getValue()[1] + ",\"max_amount\":" + e.getValue()[2] + "}}");
+        String aggId = ids.get("GroupAggregate"), dedupId = ids.get("Deduplicate"), joinId = ids.get("Join"),
+                winId = ids.get("GlobalWindowAggregate");
+        for (Map.Entry<String, long[]> e : agg.entrySet()) {
+            long[] a = e.getValue();
+            l.add(SqlState.value(SqlState.id("GroupAggregate", aggId, "accState", "value", key(e.getKey()), SqlState.VOID, null),
+                    SqlState.rowJson("+I", Arrays.asList(Long.toString(a[0]), Long.toString(a[1]), Long.toString(a[2])))));
+        }
         for (Ev e : dedup.values())
-            l.add("{\"query\":\"dedup\",\"state\":\"deduplicate-state\",\"key\":[" + Json.str(e.key) + "],\"row\":{\"key\":"
-                    + Json.str(e.key) + ",\"amount\":" + e.amount + ",\"label\":" + Json.str(e.label) + ",\"seq\":" + e.seq
-                    + ",\"rt\":" + e.ts + "}}");
+            l.add(SqlState.value(SqlState.id("Deduplicate", dedupId, "deduplicate-state", "value", key(e.key), SqlState.VOID, null),
+                    SqlState.rowJson(dedupUpdated.contains(e.key) ? "+U" : "+I", Arrays.asList(Integer.toString(e.amount), Json.str(e.key), Json.str(e.label),
+                            Integer.toString(e.seq), Long.toString(e.ts)))));
         for (String side : new String[] {"left", "right"})
             for (Map.Entry<String, List<Integer>> e : (side.equals("left") ? left : right).entrySet())
                 for (int seq : e.getValue())
-                    l.add("{\"query\":\"join\",\"state\":\"" + side + " records\",\"key\":[" + Json.str(e.getKey())
-                            + "],\"row\":{\"key\":" + Json.str(e.getKey()) + ",\"seq\":" + seq + "},\"count\":1}");
+                    l.add(SqlState.value(SqlState.id("Join", joinId, side + "-records", "map", key(e.getKey()), SqlState.VOID,
+                            SqlState.rowJson("+I", Arrays.asList(Json.str(e.getKey()), Integer.toString(seq)))), "1"));
         for (Map.Entry<String, TreeMap<Long, long[]>> k : windows.entrySet())
-            for (Map.Entry<Long, long[]> w : k.getValue().entrySet())
-                l.add("{\"query\":\"window\",\"state\":\"window-aggs\",\"key\":[" + Json.str(k.getKey()) + "],\"window_end\":"
-                        + w.getKey() + ",\"acc\":{\"count1\":" + w.getValue()[0] + ",\"sum_amount\":" + w.getValue()[1] + "}}");
+            for (Map.Entry<Long, long[]> w : k.getValue().entrySet()) {
+                String ns = Long.toString(w.getKey());
+                l.add(SqlState.value(SqlState.id("GlobalWindowAggregate", winId, "window-aggs", "value", key(k.getKey()), ns, null),
+                        SqlState.rowJson("+I", Arrays.asList(Long.toString(w.getValue()[0]), Long.toString(w.getValue()[1])))));
+                l.add(SqlState.timer(SqlState.id("GlobalWindowAggregate", winId, "window-timers", "event_timer", key(k.getKey()), ns, null),
+                        w.getKey() - 1));
+            }
+        List<Long> none = new ArrayList<>(Collections.nCopies(windowParallelism, Long.MIN_VALUE));
+        l.add(SqlState.value(SqlState.id("GlobalWindowAggregate", winId, "watermark", "operator_union", null, null, null), Json.of(none)));
         Collections.sort(l);
         return l;
+    }
+
+    static String key(String k) {
+        return "[" + Json.str(k) + "]";
     }
 }
