@@ -305,9 +305,14 @@ fn operator_state_sizes_match_what_the_job_wrote() {
         let ctx = path.display().to_string();
         let size = run_json(["size".as_ref(), path.as_os_str()]);
         let ops = size["operators"].as_array().unwrap();
-        let state_of = |uid: &str, name: &str| -> Value {
-            // files of Flink < 2 store no uids: the inventory's operator id
-            let id = ids.get(&case).and_then(|m| m.get(uid)).cloned();
+        let state_of = |uid: &str, op_id: Option<&str>, name: &str| -> Value {
+            // files of Flink < 2 store no uids: the inventory's operator id; SQL operators
+            // have no uid at all: the truth line's operator id
+            let id = ids
+                .get(&case)
+                .and_then(|m| m.get(uid))
+                .cloned()
+                .or(op_id.map(str::to_string));
             let op = ops
                 .iter()
                 .find(|o| o["uid"] == uid || id.as_deref().is_some_and(|i| o["id"] == i))
@@ -324,9 +329,9 @@ fn operator_state_sizes_match_what_the_job_wrote() {
             s
         };
         for v in &lines {
-            let uid = v["uid"].as_str().unwrap();
+            let uid = v["uid"].as_str().unwrap_or("");
             let name = v["state"].as_str().unwrap();
-            let s = state_of(uid, name);
+            let s = state_of(uid, v["operator_id"].as_str(), name);
             let p = u(&s["parallelism"]);
             let subs = s["subtasks"].as_array().unwrap();
             let stored: u64 = subs.iter().map(|t| u(&t["stored_bytes"])).sum();
@@ -350,7 +355,11 @@ fn operator_state_sizes_match_what_the_job_wrote() {
                     // one line per map entry; every subtask stores a full copy
                     let n = lines
                         .iter()
-                        .filter(|w| w["uid"] == uid && w["state"] == name)
+                        .filter(|w| {
+                            w["uid"] == v["uid"]
+                                && w["operator_id"] == v["operator_id"]
+                                && w["state"] == name
+                        })
                         .count() as u64;
                     for t in subs {
                         assert_eq!(u(&t["elements"]), n, "{ctx}: {name}");
