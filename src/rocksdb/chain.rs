@@ -53,7 +53,7 @@ fn recorded(h: &StreamHandle) -> String {
 
 /// Identity of a file across checkpoints: absolute paths (and segments) only. Relative and
 /// inline files belong to one snapshot folder, so never count as reused.
-fn identity(h: &StreamHandle) -> Option<String> {
+pub fn file_identity(h: &StreamHandle) -> Option<String> {
     let mut refs = Vec::new();
     h.push_files(false, &mut refs);
     let r = refs.into_iter().next()?;
@@ -73,7 +73,7 @@ impl ChainInfo {
         let seen: BTreeSet<String> = earlier
             .iter()
             .flat_map(|h| h.shared.iter().chain(&h.private))
-            .filter_map(|f| f.handle.as_ref().and_then(identity))
+            .filter_map(|f| f.handle.as_ref().and_then(file_identity))
             .collect();
         let mut files = Vec::new();
         for (shared, list) in [(true, &handle.shared), (false, &handle.private)] {
@@ -84,7 +84,7 @@ impl ChainInfo {
                     recorded: recorded(h),
                     size: h.state_size(),
                     listed_shared: shared,
-                    in_earlier: identity(h).is_some_and(|id| seen.contains(&id)),
+                    in_earlier: file_identity(h).is_some_and(|id| seen.contains(&id)),
                 });
             }
         }

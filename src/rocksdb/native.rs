@@ -125,17 +125,7 @@ impl NativeSnapshot {
             let src = open_stream(resolver, &s.handle, &s.local_path)?;
             let size = src.size();
             let file = SstFile::open(src).map_err(|e| e.with_context(s.local_path.clone()))?;
-            let name = file
-                .properties()
-                .column_family_name
-                .clone()
-                .ok_or_else(|| {
-                    DecodeError::new(
-                        file.name(),
-                        0,
-                        "a rocksdb.column.family.name property (how an SST maps to a state)",
-                    )
-                })?;
+            let name = file.column_family_name()?;
             let e = by_name.entry(name).or_default();
             e.0.push(file);
             e.1 += size;

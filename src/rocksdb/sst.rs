@@ -107,6 +107,22 @@ impl SstFile {
         &self.inner.properties
     }
 
+    /// The column family this file belongs to (Flink: one column family per state), from the
+    /// `rocksdb.column.family.name` property; an error naming the file when it is absent.
+    pub fn column_family_name(&self) -> DecodeResult<String> {
+        self.inner
+            .properties
+            .column_family_name
+            .clone()
+            .ok_or_else(|| {
+                DecodeError::new(
+                    self.name(),
+                    0,
+                    "a rocksdb.column.family.name property (how an SST maps to a state)",
+                )
+            })
+    }
+
     /// Metaindex entries (meta block name → handle), in file order.
     pub fn meta_blocks(&self) -> &[(String, BlockHandle)] {
         &self.inner.metaindex

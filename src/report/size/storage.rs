@@ -27,8 +27,9 @@ use crate::keyed::Format;
 use crate::keyed::header::read_keyed_header_until;
 use crate::keyed::source::detect_format;
 use crate::keyed::stream::{StateStream, open_stream};
-use crate::metadata::{FilePath, IncrementalHandle, KeyGroupsHandle, KeyedHandle, StreamHandle};
+use crate::metadata::{IncrementalHandle, KeyGroupsHandle, KeyedHandle, StreamHandle};
 use crate::rocksdb::SstFile;
+use crate::rocksdb::chain::file_identity;
 use crate::rocksdb::handle_files;
 use crate::store::PathResolver;
 
@@ -98,21 +99,6 @@ pub fn keyed_storage(
         KeyedHandle::Incremental(h) => sst_storage(h, resolver, previous).map(Some),
         KeyedHandle::KeyGroups(h) => key_group_storage(subtask, h, resolver, folds),
         _ => Ok(None),
-    }
-}
-
-/// Identity of a file across checkpoints (absolute paths, segments with their range);
-/// relative and inline files belong to one snapshot folder and never count as reused.
-pub fn file_identity(h: &StreamHandle) -> Option<String> {
-    let mut refs = Vec::new();
-    h.push_files(false, &mut refs);
-    let r = refs.into_iter().next()?;
-    match r.path {
-        FilePath::Absolute { path } => Some(match r.segment {
-            Some((s, l)) => format!("{path}[{s}+{l}]"),
-            None => path,
-        }),
-        _ => None,
     }
 }
 
@@ -189,17 +175,7 @@ fn sst_storage(
         }
         let src = handle_files::open_stream(resolver, sh, &f.local_path)?;
         let file = SstFile::open(src).map_err(|e| e.with_context(f.local_path.clone()))?;
-        let cf = file
-            .properties()
-            .column_family_name
-            .clone()
-            .ok_or_else(|| {
-                DecodeError::new(
-                    file.name(),
-                    0,
-                    "a rocksdb.column.family.name property (how an SST maps to a state)",
-                )
-            })?;
+        let cf = file.column_family_name()?;
         match states.iter_mut().find(|s| s.state == cf) {
             Some(s) => {
                 s.bytes += size;
