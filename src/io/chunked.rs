@@ -19,6 +19,12 @@ pub trait ChunkedRead: Read {
 
     /// Skips up to `len` bytes; returns how many were skipped (fewer only at the end).
     fn skip_bytes(&mut self, len: u64) -> io::Result<u64>;
+
+    /// The bytes of the current chunk not read yet (possibly empty: then `Read` loads more).
+    fn buffered(&self) -> &[u8];
+
+    /// Marks `n` bytes of [`ChunkedRead::buffered`] as read.
+    fn consume(&mut self, n: usize);
 }
 
 /// Chunk types of the Snappy framing format.
@@ -38,18 +44,35 @@ pub struct SnappyFrames<R> {
     consumed: u64,
     chunk: Bytes,
     started: bool,
-    src: Vec<u8>,
+    src: Src,
     dec: snap::raw::Decoder,
 }
 
-impl<R: Read> SnappyFrames<R> {
+/// The compressed bytes of the chunk being decoded.
+enum Src {
+    Shared(Bytes),
+    /// Copied (they crossed a chunk of the underlying reader); the buffer is reused.
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Src {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Src::Shared(b) => b,
+            Src::Owned(v) => v,
+        }
+    }
+}
+
+impl<R: ChunkedRead> SnappyFrames<R> {
     pub fn new(inner: R) -> Self {
         SnappyFrames {
             inner,
             consumed: 0,
             chunk: Bytes::new(),
             started: false,
-            src: Vec::new(),
+            src: Src::Owned(Vec::new()),
             dec: snap::raw::Decoder::new(),
         }
     }
@@ -61,13 +84,22 @@ impl<R: Read> SnappyFrames<R> {
         )
     }
 
-    /// Reads exactly `buf.len()` bytes of the compressed stream; `Ok(false)` at a clean end
-    /// (no byte at all) when `eof_ok`.
+    /// Reads exactly `len` bytes of the compressed stream into `src` (shared with the
+    /// reader's chunk when they lie in one); `Ok(false)` at a clean end (no byte at all) when
+    /// `eof_ok`.
     fn fill(&mut self, len: usize, eof_ok: bool, what: &str) -> io::Result<bool> {
-        self.src.clear();
-        let got = (&mut self.inner)
-            .take(len as u64)
-            .read_to_end(&mut self.src)?;
+        if let Some(b) = self.inner.next_shared(len)? {
+            self.consumed += len as u64;
+            self.src = Src::Shared(b);
+            return Ok(true);
+        }
+        let mut v = match std::mem::replace(&mut self.src, Src::Shared(Bytes::new())) {
+            Src::Owned(v) => v,
+            Src::Shared(_) => Vec::new(),
+        };
+        v.clear();
+        let got = (&mut self.inner).take(len as u64).read_to_end(&mut v)?;
+        self.src = Src::Owned(v);
         self.consumed += got as u64;
         if got == 0 && eof_ok {
             return Ok(false);
@@ -100,7 +132,7 @@ impl<R: Read> SnappyFrames<R> {
             match kind {
                 STREAM_IDENTIFIER => {
                     self.fill(len, false, "a stream identifier")?;
-                    if self.src.as_slice() != STREAM_MAGIC {
+                    if *self.src != STREAM_MAGIC[..] {
                         return Err(self.bad(at, "the stream identifier \"sNaPpY\"".into()));
                     }
                     self.started = true;
@@ -172,7 +204,7 @@ impl<R: Read> SnappyFrames<R> {
     }
 }
 
-impl<R: Read> Read for SnappyFrames<R> {
+impl<R: ChunkedRead> Read for SnappyFrames<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.chunk.is_empty() && !self.refill()? {
             return Ok(0);
@@ -184,7 +216,7 @@ impl<R: Read> Read for SnappyFrames<R> {
     }
 }
 
-impl<R: Read> ChunkedRead for SnappyFrames<R> {
+impl<R: ChunkedRead> ChunkedRead for SnappyFrames<R> {
     fn next_shared(&mut self, len: usize) -> io::Result<Option<Bytes>> {
         if self.chunk.is_empty() && len > 0 && !self.refill()? {
             return Ok(None);
@@ -207,6 +239,40 @@ impl<R: Read> ChunkedRead for SnappyFrames<R> {
         }
         Ok(done)
     }
+
+    fn buffered(&self) -> &[u8] {
+        &self.chunk
+    }
+
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.chunk.len());
+        bytes::Buf::advance(&mut self.chunk, n);
+    }
+}
+
+/// A plain `Read` as a [`ChunkedRead`] that never shares (every byte is copied out).
+pub struct Unchunked<R>(pub R);
+
+impl<R: Read> Read for Unchunked<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+impl<R: Read> ChunkedRead for Unchunked<R> {
+    fn next_shared(&mut self, _len: usize) -> io::Result<Option<Bytes>> {
+        Ok(None)
+    }
+
+    fn skip_bytes(&mut self, len: u64) -> io::Result<u64> {
+        io::copy(&mut (&mut self.0).take(len), &mut io::sink())
+    }
+
+    fn buffered(&self) -> &[u8] {
+        &[]
+    }
+
+    fn consume(&mut self, _n: usize) {}
 }
 
 #[cfg(test)]
@@ -223,7 +289,7 @@ mod tests {
     fn decodes_what_snap_encodes_and_shares_chunks() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let enc = framed(&data);
-        let mut r = SnappyFrames::new(enc.as_slice());
+        let mut r = SnappyFrames::new(Unchunked(enc.as_slice()));
         let head = r.next_shared(10).unwrap().unwrap();
         assert_eq!(&head[..], &data[..10]);
         assert_eq!(r.skip_bytes(100_000).unwrap(), 100_000);
@@ -240,17 +306,17 @@ mod tests {
         let mut enc = framed(&data);
         // the first data chunk's CRC follows the 10-byte stream identifier and its 4-byte header
         enc[14] ^= 1;
-        let e = SnappyFrames::new(enc.as_slice())
+        let e = SnappyFrames::new(Unchunked(enc.as_slice()))
             .read_to_end(&mut Vec::new())
             .unwrap_err();
         assert!(e.to_string().contains("CRC-32C"), "{e}");
         let enc = framed(&data);
         let cut = &enc[..enc.len() - 3];
-        let e = SnappyFrames::new(cut)
+        let e = SnappyFrames::new(Unchunked(cut))
             .read_to_end(&mut Vec::new())
             .unwrap_err();
         assert!(e.to_string().contains("ends after"), "{e}");
-        let e = SnappyFrames::new(&b"\x00\x05\x00\x00abcde"[..])
+        let e = SnappyFrames::new(Unchunked(&b"\x00\x05\x00\x00abcde"[..]))
             .read_to_end(&mut Vec::new())
             .unwrap_err();
         assert!(e.to_string().contains("stream identifier"), "{e}");

@@ -301,11 +301,40 @@ impl<R: ChunkedRead> DataInput<R> {
         self.bytes(len, what).map(Bytes::from)
     }
 
+    /// `N` bytes straight from the reader's chunk when they lie in it (no `Read` call), else
+    /// as [`DataInput::u8`] and friends read them: same bytes, same errors.
+    fn chunk_array<const N: usize>(&mut self, what: &str) -> DecodeResult<[u8; N]> {
+        if self.capture.is_none()
+            && let Some(b) = self.inner.buffered().first_chunk::<N>()
+        {
+            let a = *b;
+            self.inner.consume(N);
+            self.pos += N as u64;
+            return Ok(a);
+        }
+        self.array(what)
+    }
+
+    /// [`DataInput::u8`] for chunked readers.
+    pub fn fast_u8(&mut self, what: &str) -> DecodeResult<u8> {
+        Ok(self.chunk_array::<1>(what)?[0])
+    }
+
+    /// [`DataInput::u16`] for chunked readers.
+    pub fn fast_u16(&mut self, what: &str) -> DecodeResult<u16> {
+        Ok(u16::from_be_bytes(self.chunk_array(what)?))
+    }
+
+    /// [`DataInput::i32`] for chunked readers.
+    pub fn fast_i32(&mut self, what: &str) -> DecodeResult<i32> {
+        Ok(i32::from_be_bytes(self.chunk_array(what)?))
+    }
+
     /// An `int` length followed by that many bytes, shared when possible
     /// ([`DataInput::shared_bytes`]).
     pub fn int_len_shared(&mut self, what: &str) -> DecodeResult<Bytes> {
         let at = self.pos;
-        let len = self.i32(what)?;
+        let len = self.fast_i32(what)?;
         let len = self.check_len(len as i64, at, what)?;
         self.shared_bytes(len, what)
     }

@@ -9,7 +9,7 @@ pub mod java_serial;
 mod read_at;
 pub mod text;
 
-pub use chunked::{ChunkedRead, SnappyFrames};
+pub use chunked::{ChunkedRead, SnappyFrames, Unchunked};
 pub use error::{DecodeError, DecodeResult};
 pub use input::{DataInput, MAX_CHUNK};
 pub use read_at::{LocalFile, MemFile, RangeReader, ReadAt};

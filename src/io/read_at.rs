@@ -160,6 +160,14 @@ impl super::ChunkedRead for RangeReader<'_> {
         self.pos += beyond;
         Ok(in_buf + beyond)
     }
+
+    fn buffered(&self) -> &[u8] {
+        &self.buf
+    }
+
+    fn consume(&mut self, n: usize) {
+        let _ = self.buf.split_to(n.min(self.buf.len()));
+    }
 }
 
 impl Read for RangeReader<'_> {

@@ -6,6 +6,7 @@ use std::ops::ControlFlow;
 
 use bytes::Bytes;
 
+use super::composite::{KeyLayout, Split};
 use super::entry::{Elided, Entry, ListElems, ValueLayout};
 use super::header::{KeyedHeader, StateKind};
 use super::states::{FileStates, KeyGroupRead};
@@ -62,6 +63,58 @@ impl Elide {
     }
 }
 
+/// The last key-value composite key split: consecutive entries of one key and namespace
+/// (the elements of a map) share everything up to the user key, and splitting that part again
+/// would give the same ranges, since a split reads nothing past it.
+#[derive(Default)]
+struct LastSplit {
+    state: Option<u16>,
+    /// The composite key's bytes up to the user key (map) or all of them, flag bit cleared.
+    head: Vec<u8>,
+    split: Option<Split>,
+}
+
+impl LastSplit {
+    fn remember(&mut self, id: u16, layout: &KeyLayout, plain: &[u8], sp: &Split) {
+        let KeyLayout::Kv { map, .. } = layout else {
+            self.state = None;
+            return;
+        };
+        let end = if *map {
+            sp.extra.as_ref().map_or(plain.len(), |r| r.start)
+        } else {
+            plain.len()
+        };
+        self.head.clear();
+        self.head
+            .extend_from_slice(plain.get(..end).unwrap_or(plain));
+        self.state = Some(id);
+        self.split = Some(sp.clone());
+    }
+
+    /// The split of `key` (flag bit possibly set) when it starts with the remembered head.
+    fn reuse(&self, id: u16, layout: &KeyLayout, key: &[u8]) -> Option<Split> {
+        let KeyLayout::Kv { map, .. } = layout else {
+            return None;
+        };
+        let sp = self.split.as_ref()?;
+        let n = self.head.len();
+        if self.state != Some(id) || n == 0 || key.len() < n || (!map && key.len() != n) {
+            return None;
+        }
+        let (first, rest) = key.split_first()?;
+        if first & !FIRST_BIT != self.head[0] || rest.get(..n - 1)? != &self.head[1..] {
+            return None;
+        }
+        Some(Split {
+            key_group: sp.key_group,
+            key: sp.key.clone(),
+            namespace: sp.namespace.clone(),
+            extra: map.then(|| n..key.len()),
+        })
+    }
+}
+
 /// Reads one key group from `d` (positioned at its first byte, decompressed if needed),
 /// handing every selected entry to `sink`. Keys and values are shared slices of the reader's
 /// chunks where they lie in one (no copy); with `elide`, long values are skipped.
@@ -77,8 +130,9 @@ pub(crate) fn read_key_group<R: ChunkedRead>(
     // the composite key with its flag bit cleared, for splitting (the parts handed out never
     // include the flagged first byte: it is the key-group prefix)
     let mut plain = Vec::new();
+    let mut last_split = LastSplit::default();
     let mut id_at = d.pos();
-    let mut id = d.u16("kvStateId of the key group's first state")?;
+    let mut id = d.fast_u16("kvStateId of the key group's first state")?;
     if id == END_OF_KEY_GROUP {
         return Ok(out);
     }
@@ -91,11 +145,11 @@ pub(crate) fn read_key_group<R: ChunkedRead>(
             (Some((key, key_at + 4)), last)
         } else {
             // not wanted: read only the flag byte
-            let len = d.i32("composite key length")?;
+            let len = d.fast_i32("composite key length")?;
             let len = d.check_len(len as i64, key_at, "composite key length")?;
             let mut last = false;
             if len > 0 {
-                last = d.u8("composite key first byte")? & FIRST_BIT != 0;
+                last = d.fast_u8("composite key first byte")? & FIRST_BIT != 0;
                 d.skip_chunked(len - 1, "composite key")?;
             }
             (None, last)
@@ -103,7 +157,7 @@ pub(crate) fn read_key_group<R: ChunkedRead>(
         let value_at = d.pos();
         match key {
             Some((key, at)) if st.key_may_match(&key) => {
-                let len = d.i32("state value")?;
+                let len = d.fast_i32("state value")?;
                 let len = d.check_len(len as i64, value_at, "state value")?;
                 let (value, elided) = match elide {
                     Some(e) if len > e.above => {
@@ -112,12 +166,19 @@ pub(crate) fn read_key_group<R: ChunkedRead>(
                     _ => (d.shared_bytes(len, "state value")?, None),
                 };
                 let layout = st.layout(d)?;
-                plain.clear();
-                plain.extend_from_slice(&key);
-                if let Some(b) = plain.first_mut() {
-                    *b &= !FIRST_BIT;
-                }
-                let sp = layout.split(d.file(), &plain, at)?;
+                let sp = match last_split.reuse(id, layout, &key) {
+                    Some(sp) => sp,
+                    None => {
+                        plain.clear();
+                        plain.extend_from_slice(&key);
+                        if let Some(b) = plain.first_mut() {
+                            *b &= !FIRST_BIT;
+                        }
+                        let sp = layout.split(d.file(), &plain, at)?;
+                        last_split.remember(id, layout, &plain, &sp);
+                        sp
+                    }
+                };
                 if sp.key_group != kg {
                     return Err(
                         d.err_at(at, format!("key-group prefix {kg}, found {}", sp.key_group))
@@ -153,14 +214,14 @@ pub(crate) fn read_key_group<R: ChunkedRead>(
                 }
             }
             _ => {
-                let len = d.i32("state value length")?;
+                let len = d.fast_i32("state value length")?;
                 let len = d.check_len(len as i64, value_at, "state value length")?;
                 d.skip_chunked(len, "state value")?;
             }
         }
         if last {
             let next_at = d.pos();
-            let next = d.u16("next kvStateId or end-of-key-group mark 0xFFFF")?;
+            let next = d.fast_u16("next kvStateId or end-of-key-group mark 0xFFFF")?;
             if next == END_OF_KEY_GROUP {
                 return Ok(out);
             }

@@ -292,12 +292,12 @@ impl KeyedFold {
             return;
         };
         let (state, subtask, kg) = (run.state.clone(), run.subtask, run.key_group);
-        let mut keys = std::mem::take(&mut self.keys);
+        let keys = std::mem::take(&mut self.keys);
         let st = self.state_mut(&state);
         st.cells.entry((subtask, kg)).or_default().keys += keys.len() as u64;
         match &mut st.top {
             Some(top) => {
-                for (key, a) in keys.drain() {
+                for (key, a) in keys {
                     top.push(KeyStat {
                         key,
                         key_group: kg,
@@ -309,10 +309,10 @@ impl KeyedFold {
                     });
                 }
             }
-            None => keys.clear(),
+            None => drop(keys),
         }
-        // keep the map's capacity for the next run
-        self.keys = keys;
+        // the map's memory goes with it: folds of finished units wait for their merge, so
+        // none of them should keep the capacity of its largest key group
     }
 
     fn close_run(&mut self) {
