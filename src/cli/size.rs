@@ -31,6 +31,10 @@ pub struct Args {
     /// references are not new in this one (per-state `new_storage_bytes`).
     #[arg(long, value_name = "LOCATION")]
     pub previous: Option<String>,
+    /// Values longer than this many bytes are counted while skipped, never held in memory
+    /// (default 64 KiB; tests compare both paths).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub elide_values_above: Option<u64>,
 }
 
 /// Whether `op` is selected by `wanted` (uid, hex id, or a uid hashing to the id).
@@ -42,6 +46,9 @@ pub fn operator_selected(op: &OperatorState, wanted: &[String]) -> bool {
                 || flink_inspect::hash::operator_id_from_uid(w) == op.id
         })
 }
+
+/// Values longer than this are counted on the stream, never held in memory.
+const ELIDE_VALUES_ABOVE: u64 = 64 << 10;
 
 /// What reading one operator's keyed entries gave.
 pub struct ReadOperator {
@@ -94,10 +101,15 @@ pub fn read_entries(
         }
     }
     let opts = Arc::new(opts);
+    // counting needs no value bytes: long values (a hot key's list) are skipped on the stream
+    let filter = keyed::Filter {
+        elide_values_above: Some(opts.elide_values_above.unwrap_or(ELIDE_VALUES_ABOVE)),
+        ..keyed::Filter::default()
+    };
     let results = keyed::read_operator_par(
         op,
         &resolver,
-        &keyed::Filter::default(),
+        &filter,
         || KeyedFold::new(opts.clone()),
         |acc, e| acc.add(e),
     );
@@ -232,7 +244,11 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
         }
         let (operator_states, operator_elements) = operator_states(&opened, index, &mut errors);
         let prev = previous.as_ref().map(|p| previous_files(p, &op.id));
-        let mut e = match read_entries(&opened, op, FoldOptions::default())? {
+        let fold_opts = FoldOptions {
+            elide_values_above: args.elide_values_above,
+            ..FoldOptions::default()
+        };
+        let mut e = match read_entries(&opened, op, fold_opts)? {
             Some(r) => {
                 errors.extend(r.errors);
                 extra_notes.extend(r.notes);

@@ -26,6 +26,10 @@ pub struct Args {
     /// How many keys to list per ranking.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Values longer than this many bytes are counted while skipped, never held in memory
+    /// (default 64 KiB; tests compare both paths).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub elide_values_above: Option<u64>,
 }
 
 pub fn run(args: Args, json: bool) -> Result<i32> {
@@ -40,6 +44,7 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
     opened.prepend_location_notes(&mut report.notes);
     let opts = FoldOptions {
         top_k: Some(args.top),
+        elide_values_above: args.elide_values_above,
         ..FoldOptions::default()
     };
     for op in &opened.snapshot.operators {

@@ -8,6 +8,9 @@
 use std::io::Read;
 use std::sync::Arc;
 
+use bytes::Bytes;
+
+use super::chunked::ChunkedRead;
 use super::error::{DecodeError, DecodeResult};
 
 /// Largest single length-prefixed byte run accepted by default (256 MiB). A larger length field
@@ -277,6 +280,108 @@ impl<R: Read> DataInput<R> {
     }
 }
 
+impl<R: ChunkedRead> DataInput<R> {
+    /// Reads `len` bytes as a shared slice of the reader's current chunk when they lie in one
+    /// (no copy, no allocation), else as a copy.
+    pub fn shared_bytes(&mut self, len: u64, what: &str) -> DecodeResult<Bytes> {
+        if self.capture.is_none()
+            && len <= MAX_CHUNK
+            && let Ok(n) = usize::try_from(len)
+        {
+            let at = self.pos;
+            match self.inner.next_shared(n) {
+                Ok(Some(b)) => {
+                    self.pos += len;
+                    return Ok(b);
+                }
+                Ok(None) => {}
+                Err(e) => return Err(self.err_at(at, format!("{what}: readable bytes ({e})"))),
+            }
+        }
+        self.bytes(len, what).map(Bytes::from)
+    }
+
+    /// `N` bytes straight from the reader's chunk when they lie in it (no `Read` call), else
+    /// as [`DataInput::u8`] and friends read them: same bytes, same errors.
+    fn chunk_array<const N: usize>(&mut self, what: &str) -> DecodeResult<[u8; N]> {
+        if self.capture.is_none()
+            && let Some(b) = self.inner.buffered().first_chunk::<N>()
+        {
+            let a = *b;
+            self.inner.consume(N);
+            self.pos += N as u64;
+            return Ok(a);
+        }
+        self.array(what)
+    }
+
+    /// [`DataInput::u8`] for chunked readers.
+    pub fn fast_u8(&mut self, what: &str) -> DecodeResult<u8> {
+        Ok(self.chunk_array::<1>(what)?[0])
+    }
+
+    /// [`DataInput::u16`] for chunked readers.
+    pub fn fast_u16(&mut self, what: &str) -> DecodeResult<u16> {
+        Ok(u16::from_be_bytes(self.chunk_array(what)?))
+    }
+
+    /// [`DataInput::i32`] for chunked readers.
+    pub fn fast_i32(&mut self, what: &str) -> DecodeResult<i32> {
+        Ok(i32::from_be_bytes(self.chunk_array(what)?))
+    }
+
+    /// An `int` length followed by that many bytes, shared when possible
+    /// ([`DataInput::shared_bytes`]).
+    pub fn int_len_shared(&mut self, what: &str) -> DecodeResult<Bytes> {
+        let at = self.pos;
+        let len = self.fast_i32(what)?;
+        let len = self.check_len(len as i64, at, what)?;
+        self.shared_bytes(len, what)
+    }
+
+    /// Skips `len` bytes without copying them.
+    pub fn skip_chunked(&mut self, len: u64, what: &str) -> DecodeResult<()> {
+        if self.capture.is_some() {
+            return self.skip(len, what);
+        }
+        let at = self.pos;
+        let got = self
+            .inner
+            .skip_bytes(len)
+            .map_err(|e| self.err_at(at, format!("{what}: readable bytes ({e})")))?;
+        self.pos += got;
+        if got < len {
+            return Err(self.err_at(
+                at,
+                format!("{what}: {len} bytes to skip, but the data ends after {got}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> DataInput<R> {
+    /// Runs `f` on a reader limited to the next `len` bytes (its end is known: `remaining()`
+    /// counts down to 0 at the limit); afterwards this reader stands after what `f` consumed.
+    /// Bytes consumed inside are not recorded by a capture in progress.
+    pub fn within<T>(
+        &mut self,
+        len: u64,
+        f: impl FnOnce(&mut DataInput<std::io::Take<&mut R>>) -> T,
+    ) -> T {
+        let mut sub = DataInput {
+            inner: (&mut self.inner).take(len),
+            file: Arc::clone(&self.file),
+            pos: self.pos,
+            limit: Some(self.pos + len),
+            capture: None,
+        };
+        let r = f(&mut sub);
+        self.pos = sub.pos;
+        r
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +438,31 @@ mod tests {
         assert_eq!(d.take_capture(), vec![0, 0, 7, 0xAA, 0xBB, 0xCC]);
         d.u8("d").unwrap();
         assert!(d.take_capture().is_empty());
+    }
+
+    #[test]
+    fn shared_bytes_skip_and_within_keep_offsets() {
+        let data: Vec<u8> = (0..100u8).collect();
+        let f = crate::io::MemFile::new("m", data.clone());
+        let n = name();
+        let r = crate::io::RangeReader::new(&f, 0, 100).with_chunk(10);
+        let mut d = DataInput::new(&n, r, 0, Some(100));
+        assert_eq!(&d.shared_bytes(4, "a").unwrap()[..], &data[..4]);
+        // crosses a chunk boundary: copied
+        assert_eq!(&d.shared_bytes(8, "b").unwrap()[..], &data[4..12]);
+        d.skip_chunked(30, "c").unwrap();
+        assert_eq!(d.pos(), 42);
+        let got = d.within(5, |s| {
+            let a = s.u8("x").unwrap();
+            s.skip(3, "y").unwrap();
+            (a, s.remaining())
+        });
+        assert_eq!(got, (42, Some(1)));
+        assert_eq!(d.pos(), 46);
+        assert_eq!(d.u8("z").unwrap(), 46);
+        let e = d.skip_chunked(60, "d").unwrap_err();
+        assert_eq!(e.offset, 47);
+        assert!(e.expected.contains("ends after 53"), "{e}");
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! `Read`, random access to a file wherever it lives, Java's string encodings, and the one
 //! error type that names file and offset.
 
+pub mod chunked;
 mod error;
 mod input;
 pub mod java_serial;
 mod read_at;
 pub mod text;
 
+pub use chunked::{ChunkedRead, SnappyFrames, Unchunked};
 pub use error::{DecodeError, DecodeResult};
 pub use input::{DataInput, MAX_CHUNK};
 pub use read_at::{LocalFile, MemFile, RangeReader, ReadAt};

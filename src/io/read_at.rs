@@ -123,11 +123,12 @@ impl<'a> RangeReader<'a> {
     }
 }
 
-impl Read for RangeReader<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+impl RangeReader<'_> {
+    /// Loads the next chunk when the current one is used up; false at the end.
+    fn load(&mut self) -> std::io::Result<bool> {
         if self.buf.is_empty() {
             if self.pos >= self.end {
-                return Ok(0);
+                return Ok(false);
             }
             let len = (self.end - self.pos).min(self.chunk as u64) as usize;
             self.buf = self
@@ -135,6 +136,44 @@ impl Read for RangeReader<'_> {
                 .read_at(self.pos, len)
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
             self.pos += len as u64;
+        }
+        Ok(true)
+    }
+}
+
+impl super::ChunkedRead for RangeReader<'_> {
+    fn next_shared(&mut self, len: usize) -> std::io::Result<Option<Bytes>> {
+        if len > 0 && !self.load()? {
+            return Ok(None);
+        }
+        if self.buf.len() < len {
+            return Ok(None);
+        }
+        Ok(Some(self.buf.split_to(len)))
+    }
+
+    fn skip_bytes(&mut self, len: u64) -> std::io::Result<u64> {
+        let in_buf = len.min(self.buf.len() as u64);
+        let _ = self.buf.split_to(in_buf as usize);
+        // whole chunks beyond the buffer are never read
+        let beyond = (len - in_buf).min(self.end.saturating_sub(self.pos));
+        self.pos += beyond;
+        Ok(in_buf + beyond)
+    }
+
+    fn buffered(&self) -> &[u8] {
+        &self.buf
+    }
+
+    fn consume(&mut self, n: usize) {
+        let _ = self.buf.split_to(n.min(self.buf.len()));
+    }
+}
+
+impl Read for RangeReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if !self.load()? {
+            return Ok(0);
         }
         let n = out.len().min(self.buf.len());
         out[..n].copy_from_slice(&self.buf[..n]);
@@ -155,6 +194,15 @@ mod tests {
         let mut out = Vec::new();
         r.read_to_end(&mut out).unwrap();
         assert_eq!(out, &data[100..9_000]);
+        use crate::io::ChunkedRead;
+        let mut r = RangeReader::new(&f, 100, 9_000).with_chunk(333);
+        assert_eq!(&r.next_shared(3).unwrap().unwrap()[..], &data[100..103]);
+        assert_eq!(r.next_shared(400).unwrap(), None);
+        assert_eq!(r.skip_bytes(1_000).unwrap(), 1_000);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, &data[1_103..9_000]);
+        assert_eq!(r.skip_bytes(1).unwrap(), 0);
         assert!(f.read_at(9_999, 2).is_err());
     }
 }

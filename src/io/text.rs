@@ -96,6 +96,25 @@ pub fn read_string_value<R: Read>(
     Ok(Some(utf16_to_string(&units)))
 }
 
+/// Consumes a Flink `StringValue` string without decoding it: the same bytes and the same
+/// errors as [`read_string_value`], no allocation.
+pub fn skip_string_value<R: Read>(d: &mut DataInput<R>, what: &str) -> DecodeResult<()> {
+    let at = d.pos();
+    let len_plus_one = read_string_value_varint(d, what)?;
+    if len_plus_one == 0 {
+        return Ok(());
+    }
+    let len = (len_plus_one - 1) as u64;
+    d.check_len(len as i64, at, what)?;
+    for _ in 0..len {
+        let c = read_string_value_varint(d, what)?;
+        if c > 0xFFFF {
+            return Err(d.err_at(at, format!("{what}: UTF-16 units below 0x10000")));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +139,28 @@ mod tests {
             Some("hé")
         );
         assert_eq!(read_string_value(&mut d, "s").unwrap(), None);
+    }
+
+    #[test]
+    fn skip_string_value_consumes_and_fails_like_read() {
+        let n: Arc<str> = Arc::from("t");
+        let cases: [&[u8]; 5] = [
+            &[3u8, 0x68, 0xE9, 0x01, 7],
+            &[0, 7],
+            &[4, 0x61, 0x62],                   // cut short
+            &[2, 0xFF, 0xFF, 0xFF, 0x7F],       // unit above 0xFFFF
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1], // varint too long
+        ];
+        for data in cases {
+            let mut a = DataInput::from_slice(&n, data, 10);
+            let mut b = DataInput::from_slice(&n, data, 10);
+            let ra = read_string_value(&mut a, "s").map(|_| a.pos());
+            let rb = skip_string_value(&mut b, "s").map(|_| b.pos());
+            match (ra, rb) {
+                (Ok(x), Ok(y)) => assert_eq!(x, y),
+                (Err(x), Err(y)) => assert_eq!((x.offset, x.expected), (y.offset, y.expected)),
+                (x, y) => panic!("{data:?}: read {x:?}, skip {y:?}"),
+            }
+        }
     }
 }

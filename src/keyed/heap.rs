@@ -123,6 +123,7 @@ fn timers<R: Read>(
                 user_key: None,
                 value: Bytes::from(ts),
                 value_layout: st.heap_layout,
+                elided: None,
             };
             if emit(e, &mut out, sink) {
                 break;
@@ -195,6 +196,7 @@ fn kv_entries<R: Read>(
                         user_key: Some(uk),
                         value: Bytes::from(v),
                         value_layout: st.heap_layout,
+                        elided: None,
                     };
                     emit(e, &mut out, sink);
                 }
@@ -210,6 +212,7 @@ fn kv_entries<R: Read>(
                     user_key: None,
                     value: v,
                     value_layout: st.heap_layout,
+                    elided: None,
                 };
                 emit(e, &mut out, sink);
             }

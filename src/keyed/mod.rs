@@ -17,7 +17,7 @@ mod states;
 pub mod stream;
 pub mod typed;
 
-pub use entry::{Entry, ValueLayout};
+pub use entry::{Elided, Entry, ListElems, ValueLayout};
 pub use source::{
     Filter, Format, ReadError, StateCatalog, UnitResult, WorkUnit, catalog, find_operator, plan,
     read_operator, read_operator_par, read_unit,

@@ -16,7 +16,6 @@
 //! changelog handles answer [`ReadError`] "not supported yet"; a reader for them plugs in as
 //! another arm of the dispatch in [`read_unit`], producing the same entries.
 
-use std::io::Read;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -29,7 +28,7 @@ use super::header::{KeyedHeader, StateMetaInfo, read_keyed_header_until};
 use super::states::{FileStates, KeyGroupRead};
 use super::stream::{StateStream, open_stream};
 use super::{canonical, heap};
-use crate::io::{DataInput, DecodeError};
+use crate::io::{ChunkedRead, DataInput, DecodeError, SnappyFrames};
 use crate::metadata::{KeyGroupsHandle, KeyGroupsKind, KeyedHandle, OperatorState};
 use crate::store::PathResolver;
 
@@ -43,6 +42,11 @@ pub struct Filter {
     /// Only entries whose serialized key equals these bytes. Set `key_groups` to the key's
     /// group as well, so only that key group is read.
     pub key: Option<Bytes>,
+    /// Values longer than this many bytes are skipped on the stream instead of read (canonical
+    /// key groups): the entry carries their length and list element count in
+    /// [`Entry::elided`] and an empty `value`. For consumers that only count (size, skew), so
+    /// one huge value (a long list) is never held in memory. `None`: every value is read.
+    pub elide_values_above: Option<u64>,
 }
 
 impl Filter {
@@ -484,6 +488,9 @@ pub fn read_key_groups(
         }
     };
     out.format = Some(format);
+    let elide = filter
+        .elide_values_above
+        .map(|above| canonical::Elide::new(&header, above));
     let compressed = header.compressed;
     let header_len = header.end;
     let states = FileStates::new(
@@ -533,7 +540,7 @@ pub fn read_key_groups(
         let r = read_one(
             s,
             &states,
-            format,
+            (format, elide.as_ref()),
             compressed,
             kg,
             start,
@@ -563,7 +570,7 @@ pub fn read_key_groups(
 fn read_one(
     s: &StateStream,
     states: &FileStates,
-    format: Format,
+    (format, elide): (Format, Option<&canonical::Elide>),
     compressed: bool,
     kg: u32,
     start: u64,
@@ -579,14 +586,15 @@ fn read_one(
     }
     if compressed {
         let at = raw.pos();
-        let dec = snap::read::FrameDecoder::new(raw.into_inner());
+        let dec = SnappyFrames::new(raw.into_inner());
         let ctx = format!(
             "offset inside the Snappy-decompressed key group whose frames start at file offset {at}"
         );
         let mut d = DataInput::new(name, dec, 0, None);
-        body(&mut d, states, format, kg, subtask, sink).map_err(|e| e.with_context(ctx.clone()))
+        body(&mut d, states, (format, elide), kg, subtask, sink)
+            .map_err(|e| e.with_context(ctx.clone()))
     } else {
-        let r = body(&mut raw, states, format, kg, subtask, sink)?;
+        let r = body(&mut raw, states, (format, elide), kg, subtask, sink)?;
         if !r.stopped && raw.remaining().is_some_and(|n| n > 0) {
             return Err(raw.err(format!(
                 "the end of the key group at the next key group's offset {} ({} bytes left)",
@@ -598,16 +606,16 @@ fn read_one(
     }
 }
 
-fn body<R: Read>(
+fn body<R: ChunkedRead>(
     d: &mut DataInput<R>,
     states: &FileStates,
-    format: Format,
+    (format, elide): (Format, Option<&canonical::Elide>),
     kg: u32,
     subtask: u32,
     sink: &mut dyn FnMut(&Entry) -> ControlFlow<()>,
 ) -> Result<KeyGroupRead, DecodeError> {
     match format {
-        Format::Canonical => canonical::read_key_group(d, states, kg, subtask, sink),
+        Format::Canonical => canonical::read_key_group(d, states, elide, kg, subtask, sink),
         Format::HeapCheckpoint => heap::read_key_group_body(d, states, kg, subtask, sink),
         Format::Native => Err(d.err("a key-group stream (native SST handles have none)")),
     }
@@ -633,6 +641,9 @@ pub fn read_operator(
     total
 }
 
+/// Key-group ranges [`read_operator_par`] asks [`plan`] for per handle, per thread.
+const PIECES_PER_THREAD: usize = 4;
+
 /// Reads the operator's keyed state on rayon's pool: each unit folds its entries into its own
 /// accumulator (`init`, `fold`); results come back in unit order, so merging them in order is
 /// deterministic whatever the scheduling.
@@ -649,7 +660,9 @@ where
     F: Fn(&mut T, &Entry) + Sync,
 {
     let maxp = op.max_parallelism.max(1) as u32;
-    let pieces = rayon::current_num_threads().max(1) as u32;
+    // several units per thread: a key group far larger than the others (a hot key) then
+    // leaves the other threads units to take
+    let pieces = (rayon::current_num_threads().max(1) * PIECES_PER_THREAD) as u32;
     let units = plan(op, filter, pieces);
     units
         .par_iter()

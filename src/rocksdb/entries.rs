@@ -131,6 +131,7 @@ impl CfReader<'_> {
                 user_key: user_key_bytes,
                 value,
                 value_layout,
+                elided: None,
             })?;
         }
         Ok(counts)

@@ -212,6 +212,10 @@ pub fn skip<R: Read>(t: &TypeInfo, d: &mut DataInput<R>) -> DecodeResult<()> {
     if let Some(n) = t.byte_len() {
         return d.skip(n as u64, "fixed-length value");
     }
+    if let TypeInfo::Primitive { ty: Prim::String } = t {
+        // the most common key type: consumed without decoding (same bytes, same errors)
+        return crate::io::text::skip_string_value(d, "string");
+    }
     decode_at(t, d, 0).map(|_| ())
 }
 

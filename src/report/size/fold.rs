@@ -27,9 +27,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::io::DataInput;
+pub use crate::keyed::ListElems;
 use crate::keyed::{Entry, ValueLayout};
-use crate::types::{self, TypeInfo};
 
 use super::super::skew::topk::{KeyStat, TopKeys};
 
@@ -59,7 +58,7 @@ impl Counts {
         self.key_bytes += e.key.len() as u64;
         self.namespace_bytes += e.namespace.len() as u64;
         self.user_key_bytes += e.user_key.as_ref().map_or(0, |u| u.len() as u64);
-        self.value_bytes += e.value.len() as u64;
+        self.value_bytes += e.value_len();
     }
 
     pub fn add(&mut self, o: &Counts) {
@@ -72,69 +71,34 @@ impl Counts {
     }
 }
 
-/// How to count the elements of a delimited list of one state.
-#[derive(Debug, Clone)]
-pub enum ListElems {
-    /// Every element has this many bytes.
-    Fixed(u32),
-    /// Variable elements: skipped one by one with this (on-disk, TTL-wrapped if so) type.
-    Skip(TypeInfo),
-}
-
-impl ListElems {
-    /// From the element type of a list state (`ttl`: elements are `Ttl<elem>` on disk).
-    pub fn for_type(elem: &TypeInfo, ttl: bool) -> ListElems {
-        let on_disk = if ttl {
-            TypeInfo::Ttl {
-                inner: Box::new(elem.clone()),
-            }
-        } else {
-            elem.clone()
-        };
-        match on_disk.byte_len() {
-            Some(n) => ListElems::Fixed(n),
-            None => ListElems::Skip(on_disk),
-        }
-    }
-}
-
 /// Number of list elements in a list entry; `None` when it cannot be told without a type
-/// (delimited list of unknown elements) or the bytes do not parse.
+/// (delimited list of unknown elements) or the bytes do not parse. A value the reader skipped
+/// ([`Entry::elided`]) has the count the reader took on the stream.
 pub fn list_len(e: &Entry, elems: Option<&ListElems>) -> Option<u64> {
+    if !matches!(
+        e.value_layout,
+        ValueLayout::CountedList | ValueLayout::DelimitedList
+    ) {
+        return None;
+    }
+    if let Some(el) = e.elided {
+        return el.list_elements;
+    }
     match e.value_layout {
         ValueLayout::CountedList => {
             let b = e.value.get(..4)?;
             let n = i32::from_be_bytes([b[0], b[1], b[2], b[3]]);
             u64::try_from(n).ok()
         }
-        ValueLayout::DelimitedList => {
-            let len = e.value.len() as u64;
-            if len == 0 {
-                return Some(0);
+        _ => {
+            let elems = elems?;
+            if let ListElems::Fixed(_) = elems {
+                return elems.fixed_count(e.value.len() as u64);
             }
-            match elems? {
-                ListElems::Fixed(n) => {
-                    let step = *n as u64 + 1;
-                    (len + 1).is_multiple_of(step).then_some((len + 1) / step)
-                }
-                ListElems::Skip(t) => {
-                    let name: Arc<str> = Arc::from("list value");
-                    let mut d = DataInput::from_slice(&name, &e.value, 0);
-                    let mut count = 0u64;
-                    loop {
-                        types::skip(t, &mut d).ok()?;
-                        count += 1;
-                        if d.rest().is_empty() {
-                            return Some(count);
-                        }
-                        if d.u8("list delimiter").ok()? != b',' {
-                            return None;
-                        }
-                    }
-                }
-            }
+            let name: Arc<str> = Arc::from("list value");
+            let mut d = crate::io::DataInput::from_slice(&name, &e.value, 0);
+            elems.count_rest(&mut d)
         }
-        _ => None,
     }
 }
 
@@ -145,6 +109,17 @@ struct KeyAgg {
     bytes: u64,
     list_len: Option<u64>,
     map_entries: u64,
+}
+
+impl KeyAgg {
+    fn add(&mut self, o: &KeyAgg) {
+        self.entries += o.entries;
+        self.bytes += o.bytes;
+        if let Some(n) = o.list_len {
+            self.list_len = Some(self.list_len.unwrap_or(0) + n);
+        }
+        self.map_entries += o.map_entries;
+    }
 }
 
 /// What the fold keeps per state.
@@ -179,7 +154,37 @@ pub struct FoldOptions {
     pub list_elems: HashMap<String, ListElems>,
     /// Keys held per run before an early flush (tests lower it).
     pub keys_per_run: Option<usize>,
+    /// Values longer than this are skipped by the reader, which counts their bytes and list
+    /// elements on the stream (`keyed::Filter::elide_values_above`); `None`: the reader's
+    /// default (tests lower it to compare both paths).
+    pub elide_values_above: Option<u64>,
 }
+
+/// The (state, subtask, key group) run being folded: its counters (added to the state's cell
+/// when the run closes) and the key whose consecutive entries are being summed.
+#[derive(Debug, Clone)]
+struct Run {
+    state: Arc<str>,
+    subtask: u32,
+    key_group: u32,
+    counts: Counts,
+    lists_unmeasured: u64,
+    list_elems: Option<ListElems>,
+    /// Set when the map overflowed during this run.
+    split: bool,
+    /// The current key (a shared slice, copied only when it goes into the map) and its totals.
+    current: Option<(Bytes, KeyAgg)>,
+}
+
+impl Run {
+    fn is(&self, e: &Entry) -> bool {
+        self.subtask == e.subtask
+            && self.key_group == e.key_group
+            && (Arc::ptr_eq(&self.state, &e.state) || *self.state == *e.state)
+    }
+}
+
+type KeyMap = HashMap<Bytes, KeyAgg, ahash::RandomState>;
 
 /// The accumulator: feed entries with [`KeyedFold::add`], combine units with
 /// [`KeyedFold::merge`], then read [`KeyedFold::states`].
@@ -187,8 +192,8 @@ pub struct FoldOptions {
 pub struct KeyedFold {
     opts: Arc<FoldOptions>,
     states: BTreeMap<Arc<str>, StateFold>,
-    run: Option<(Arc<str>, u32, u32)>,
-    keys: HashMap<Bytes, KeyAgg>,
+    run: Option<Run>,
+    keys: KeyMap,
 }
 
 impl KeyedFold {
@@ -197,89 +202,136 @@ impl KeyedFold {
             opts,
             states: BTreeMap::new(),
             run: None,
-            keys: HashMap::new(),
+            keys: KeyMap::default(),
         }
     }
 
     pub fn add(&mut self, e: &Entry) {
-        let same = matches!(&self.run, Some((s, t, g))
-            if *t == e.subtask && *g == e.key_group && **s == *e.state);
-        if !same {
+        if !self.run.as_ref().is_some_and(|r| r.is(e)) {
             self.close_run();
             let st = self.state_mut(&e.state);
             if !st.closed.insert((e.subtask, e.key_group)) {
                 st.keys_exact = false;
             }
-            self.run = Some((e.state.clone(), e.subtask, e.key_group));
+            self.run = Some(Run {
+                state: e.state.clone(),
+                subtask: e.subtask,
+                key_group: e.key_group,
+                counts: Counts::default(),
+                lists_unmeasured: 0,
+                list_elems: self.opts.list_elems.get(&*e.state).cloned(),
+                split: false,
+                current: None,
+            });
         }
+        let Some(run) = self.run.as_mut() else {
+            return;
+        };
         let list = match e.value_layout {
             ValueLayout::CountedList | ValueLayout::DelimitedList => {
-                let n = list_len(e, self.opts.list_elems.get(&*e.state));
+                let n = list_len(e, run.list_elems.as_ref());
                 if n.is_none() {
-                    self.state_mut(&e.state).lists_unmeasured += 1;
+                    run.lists_unmeasured += 1;
                 }
                 n
             }
             _ => None,
         };
-        self.state_mut(&e.state)
-            .cells
-            .entry((e.subtask, e.key_group))
-            .or_default()
-            .add_entry(e);
-        let cap = self.opts.keys_per_run.unwrap_or(KEYS_PER_RUN);
-        if !self.keys.contains_key(&e.key) && self.keys.len() >= cap {
-            self.flush_keys();
-            self.state_mut(&e.state).keys_exact = false;
-        }
-        let agg = self.keys.entry(Bytes::copy_from_slice(&e.key)).or_default();
-        agg.entries += 1;
-        agg.bytes += e.serialized_len();
-        if let Some(n) = list {
-            agg.list_len = Some(agg.list_len.unwrap_or(0) + n);
-        }
-        if e.value_layout == ValueLayout::MapValue {
-            agg.map_entries += 1;
-        }
-    }
-
-    fn state_mut(&mut self, name: &Arc<str>) -> &mut StateFold {
-        let top = self.opts.top_k.map(TopKeys::new);
-        self.states
-            .entry(name.clone())
-            .or_insert_with(|| StateFold {
-                keys_exact: true,
-                top,
-                ..StateFold::default()
-            })
-    }
-
-    fn flush_keys(&mut self) {
-        let Some((state, subtask, kg)) = self.run.clone() else {
-            self.keys.clear();
-            return;
+        run.counts.add_entry(e);
+        let one = KeyAgg {
+            entries: 1,
+            bytes: e.serialized_len(),
+            list_len: list,
+            map_entries: (e.value_layout == ValueLayout::MapValue) as u64,
         };
-        let keys = std::mem::take(&mut self.keys);
-        let st = self.state_mut(&state);
-        st.cells.entry((subtask, kg)).or_default().keys += keys.len() as u64;
-        if let Some(top) = &mut st.top {
-            for (key, a) in keys {
-                top.push(KeyStat {
-                    key,
-                    key_group: kg,
-                    subtask,
-                    entries: a.entries,
-                    bytes: a.bytes,
-                    list_len: a.list_len,
-                    map_entries: a.map_entries,
-                });
+        match &mut run.current {
+            Some((k, agg)) if *k == e.key => agg.add(&one),
+            _ => {
+                let prev = run.current.replace((e.key.clone(), one));
+                if let Some((k, agg)) = prev {
+                    self.commit(k, agg);
+                }
             }
         }
     }
 
+    /// Adds a key's totals to the run's map (flushing it early when full).
+    fn commit(&mut self, key: Bytes, agg: KeyAgg) {
+        if let Some(a) = self.keys.get_mut(key.as_ref()) {
+            a.add(&agg);
+            return;
+        }
+        let cap = self.opts.keys_per_run.unwrap_or(KEYS_PER_RUN);
+        if self.keys.len() >= cap {
+            self.flush_keys();
+            if let Some(r) = self.run.as_mut() {
+                r.split = true;
+            }
+        }
+        self.keys.insert(Bytes::copy_from_slice(&key), agg);
+    }
+
+    fn state_mut(&mut self, name: &Arc<str>) -> &mut StateFold {
+        if !self.states.contains_key(name) {
+            let top = self.opts.top_k.map(TopKeys::new);
+            self.states.insert(
+                name.clone(),
+                StateFold {
+                    keys_exact: true,
+                    top,
+                    ..StateFold::default()
+                },
+            );
+        }
+        self.states.entry(name.clone()).or_default()
+    }
+
+    fn flush_keys(&mut self) {
+        let Some(run) = self.run.as_ref() else {
+            self.keys.clear();
+            return;
+        };
+        let (state, subtask, kg) = (run.state.clone(), run.subtask, run.key_group);
+        let keys = std::mem::take(&mut self.keys);
+        let st = self.state_mut(&state);
+        st.cells.entry((subtask, kg)).or_default().keys += keys.len() as u64;
+        match &mut st.top {
+            Some(top) => {
+                for (key, a) in keys {
+                    top.push(KeyStat {
+                        key,
+                        key_group: kg,
+                        subtask,
+                        entries: a.entries,
+                        bytes: a.bytes,
+                        list_len: a.list_len,
+                        map_entries: a.map_entries,
+                    });
+                }
+            }
+            None => drop(keys),
+        }
+        // the map's memory goes with it: folds of finished units wait for their merge, so
+        // none of them should keep the capacity of its largest key group
+    }
+
     fn close_run(&mut self) {
+        let current = self.run.as_mut().and_then(|r| r.current.take());
+        if let Some((k, agg)) = current {
+            self.commit(k, agg);
+        }
         self.flush_keys();
-        self.run = None;
+        if let Some(run) = self.run.take() {
+            let st = self.state_mut(&run.state);
+            st.cells
+                .entry((run.subtask, run.key_group))
+                .or_default()
+                .add(&run.counts);
+            st.lists_unmeasured += run.lists_unmeasured;
+            if run.split {
+                st.keys_exact = false;
+            }
+        }
     }
 
     /// Adds another unit's fold (closing both open runs).
@@ -314,6 +366,7 @@ impl KeyedFold {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::TypeInfo;
 
     pub(crate) fn entry(state: &str, subtask: u32, kg: u32, key: &[u8], value: &[u8]) -> Entry {
         Entry {
@@ -325,6 +378,7 @@ mod tests {
             user_key: None,
             value: Bytes::copy_from_slice(value),
             value_layout: ValueLayout::Single,
+            elided: None,
         }
     }
 
