@@ -61,14 +61,20 @@ struct Source {
     skip_below: Option<Vec<u8>>,
 }
 
+/// Files whose iterator stays open after [`MergedView::with_range`] found their first key in
+/// range (the others are reopened when the merge reaches that key): saves reading the index
+/// block twice for the few files a key-group range usually overlaps, with bounded memory.
+const KEEP_OPEN: usize = 4;
+
 /// Iterator over the live `(user key, value)` pairs of several SST files of one column family,
 /// in ascending user-key order, optionally limited to user keys in `[lower, upper)`.
 ///
 /// Files are opened lazily: [`MergedView::with_range`] finds each file's first user key in the
-/// range (one index and one data block, then dropped), and a file's iterator (index block and
-/// current data block) is opened only when the merge reaches that key and dropped when the
-/// file is exhausted or past `upper`. Files of one LSM level do not overlap, so about one file
-/// per level is open at a time.
+/// range (one index and one data block; the first [`KEEP_OPEN`] files with keys in range stay
+/// open, the others are dropped), and the iterator (index block and current data block) of a
+/// dropped file is opened again only when the merge reaches that key; every iterator is
+/// dropped when its file is exhausted or past `upper`. Files of one LSM level do not overlap,
+/// so beyond those few, about one file per level is open at a time.
 pub struct MergedView {
     files: Vec<SstFile>,
     sources: Vec<Option<Source>>,
@@ -111,13 +117,21 @@ impl MergedView {
             active: Vec::new(),
             done: false,
         };
+        let mut kept = 0;
         for i in 0..files.len() {
-            view.open(i, lower)?;
-            if let Some(h) = view.heap.pop() {
-                view.pending.push((h.key.user_key, i));
-            }
-            if let Some(slot) = view.sources.get_mut(i) {
-                *slot = None;
+            view.install(i, lower)?;
+            match view.next_of(i)? {
+                Some(h) if kept < KEEP_OPEN => {
+                    kept += 1;
+                    view.heap.push(h);
+                }
+                Some(h) => {
+                    view.pending.push((h.key.user_key, i));
+                    if let Some(slot) = view.sources.get_mut(i) {
+                        *slot = None;
+                    }
+                }
+                None => {}
             }
         }
         view.pending
@@ -127,6 +141,12 @@ impl MergedView {
 
     /// Opens file `i` at user key `from` and pulls its first entry into the heap.
     fn open(&mut self, i: usize, from: Option<&[u8]>) -> DecodeResult<()> {
+        self.install(i, from)?;
+        self.refill(i)
+    }
+
+    /// Opens an iterator on file `i` at user key `from` (nothing read from it yet).
+    fn install(&mut self, i: usize, from: Option<&[u8]>) -> DecodeResult<()> {
         let Some(file) = self.files.get(i) else {
             return Ok(());
         };
@@ -142,7 +162,7 @@ impl MergedView {
                 skip_below: from.map(<[u8]>::to_vec),
             });
         }
-        self.refill(i)
+        Ok(())
     }
 
     /// Opens the pending files whose first key in range is not above the smallest key in the
@@ -164,19 +184,42 @@ impl MergedView {
         Ok(())
     }
 
-    /// Pulls the next entry of source `i` into the heap, checking the file's key order; drops
-    /// the source when it is exhausted or past the upper bound.
+    /// Pulls the next entry of source `i` into the heap.
     fn refill(&mut self, i: usize) -> DecodeResult<()> {
+        if let Some(h) = self.next_of(i)? {
+            self.heap.push(h);
+        }
+        Ok(())
+    }
+
+    /// Takes the smallest entry off the heap and puts the next entry of its file in its place
+    /// (one sift instead of a pop and a push).
+    fn pop_refill(&mut self) -> DecodeResult<Option<Head>> {
+        let Some(src) = self.heap.peek().map(|h| h.src) else {
+            return Ok(None);
+        };
+        match self.next_of(src)? {
+            Some(next) => Ok(self
+                .heap
+                .peek_mut()
+                .map(|mut top| std::mem::replace(&mut *top, next))),
+            None => Ok(self.heap.pop()),
+        }
+    }
+
+    /// The next entry of source `i`, checking the file's key order; drops the source when it
+    /// is exhausted or past the upper bound.
+    fn next_of(&mut self, i: usize) -> DecodeResult<Option<Head>> {
         let Some(slot) = self.sources.get_mut(i) else {
-            return Ok(());
+            return Ok(None);
         };
         let Some(src) = slot.as_mut() else {
-            return Ok(());
+            return Ok(None);
         };
         let (key, value) = loop {
             let Some(next) = src.entries.next() else {
                 *slot = None;
-                return Ok(());
+                return Ok(None);
             };
             let (key, value) = next?;
             if let Some(last) = &src.last
@@ -214,10 +257,9 @@ impl MergedView {
             .is_some_and(|u| key.user_key.as_slice() >= u)
         {
             *slot = None;
-            return Ok(());
+            return Ok(None);
         }
-        self.heap.push(Head { key, value, src: i });
-        Ok(())
+        Ok(Some(Head { key, value, src: i }))
     }
 
     /// The highest sequence number of a tombstone covering `user_key` (0 if none). Keys must be
@@ -237,10 +279,9 @@ impl MergedView {
     fn next_live(&mut self) -> DecodeResult<Option<(Vec<u8>, Bytes)>> {
         loop {
             self.open_due()?;
-            let Some(first) = self.heap.pop() else {
+            let Some(first) = self.pop_refill()? else {
                 return Ok(None);
             };
-            self.refill(first.src)?;
             let single = self
                 .heap
                 .peek()
@@ -266,11 +307,8 @@ impl MergedView {
                 if user_key.is_empty() {
                     user_key = v.key.user_key;
                 }
-                if self.heap.peek().is_some_and(|h| h.key.user_key == user_key)
-                    && let Some(h) = self.heap.pop()
-                {
-                    self.refill(h.src)?;
-                    next = Some(h);
+                if self.heap.peek().is_some_and(|h| h.key.user_key == user_key) {
+                    next = self.pop_refill()?;
                 }
             }
             if let Some(v) = value.finish() {
