@@ -169,10 +169,28 @@ fn managed(op: &OperatorState) -> impl Iterator<Item = (u32, &KeyedHandle)> {
         .filter_map(|(i, s)| s.managed_keyed_state.as_ref().map(|h| (*i, h)))
 }
 
-/// Splits the operator's managed keyed handles into work units: each handle's key groups in
-/// up to `pieces` contiguous ranges (so two cores can share one big handle), filtered by the
-/// key-group range. Units come in subtask order, then key-group order.
+/// Splits the operator's managed keyed handles into work units: each key-group handle's key
+/// groups in up to `pieces` contiguous ranges (so two cores can share one big handle), filtered
+/// by the key-group range; a native (SST) handle stays one unit. Units come in subtask order,
+/// then key-group order.
 pub fn plan<'a>(op: &'a OperatorState, filter: &Filter, pieces: u32) -> Vec<WorkUnit<'a>> {
+    plan_split(op, filter, pieces, 1)
+}
+
+/// Like [`plan`], but a native (SST) handle is split too, into up to `native_pieces` key-group
+/// ranges: each unit seeks every SST of the handle to its first key group and stops at the
+/// next range's, so the units of one handle read disjoint data blocks (plus one index block
+/// and one data block per file to find where the range starts). A unit's entries are the
+/// handle's entries in its key groups, in the handle's order (column family by column family,
+/// keys ascending); the units of a handle together give every entry once, but the whole
+/// handle's order (all key groups of one column family before the next column family) only
+/// when read as one unit. Every (state, key group) run stays within one unit.
+pub fn plan_split<'a>(
+    op: &'a OperatorState,
+    filter: &Filter,
+    pieces: u32,
+    native_pieces: u32,
+) -> Vec<WorkUnit<'a>> {
     let mut out = Vec::new();
     let mut handles: Vec<_> = managed(op).collect();
     handles.sort_by_key(|(i, _)| *i);
@@ -188,9 +206,8 @@ pub fn plan<'a>(op: &'a OperatorState, filter: &Filter, pieces: u32) -> Vec<Work
             continue;
         }
         let n = b - a + 1;
-        // A native (SST) handle is one unit: every piece would read all of its files.
         let pieces = if matches!(handle, KeyedHandle::Incremental(_)) {
-            1
+            native_pieces
         } else {
             pieces
         };
@@ -327,8 +344,9 @@ pub fn read_unit(
     }
 }
 
-/// A RocksDB/ForSt native handle (full or incremental): every SST of every column family,
-/// merged, filtered to the unit's key groups (`crate::rocksdb::read_incremental`).
+/// A RocksDB/ForSt native handle (full or incremental): the SSTs of every column family,
+/// merged, from the unit's first key group to its last
+/// (`crate::rocksdb::read_incremental_key_groups`).
 fn read_native(
     h: &crate::metadata::IncrementalHandle,
     unit: &WorkUnit,
@@ -350,6 +368,7 @@ fn read_native(
             .is_none_or(|names| names.contains(&m.name))
     };
     let mut entries = 0u64;
+    let mut last_group = None;
     let mut each = |e: Entry| -> crate::io::DecodeResult<()> {
         if e.key_group < unit.first || e.key_group > unit.last {
             return Ok(());
@@ -357,19 +376,24 @@ fn read_native(
         if filter.key.as_ref().is_some_and(|k| *k != e.key) {
             return Ok(());
         }
-        groups.insert(e.key_group);
+        // entries come key group by key group within a column family
+        if last_group != Some(e.key_group) {
+            groups.insert(e.key_group);
+            last_group = Some(e.key_group);
+        }
         entries += 1;
         match sink(&e) {
             ControlFlow::Continue(()) => Ok(()),
             ControlFlow::Break(()) => Err(DecodeError::new(&std::sync::Arc::from(""), 0, STOP)),
         }
     };
-    let read = crate::rocksdb::read_incremental(
+    let read = crate::rocksdb::read_incremental_key_groups(
         h,
         unit.subtask,
         max_parallelism,
         resolver,
         &wants_state,
+        Some((unit.first, unit.last)),
         &mut each,
     );
     match read {
@@ -642,7 +666,7 @@ pub fn read_operator(
 }
 
 /// Key-group ranges [`read_operator_par`] asks [`plan`] for per handle, per thread.
-const PIECES_PER_THREAD: usize = 4;
+const PIECES_PER_THREAD: u32 = 4;
 
 /// Reads the operator's keyed state on rayon's pool: each unit folds its entries into its own
 /// accumulator (`init`, `fold`); results come back in unit order, so merging them in order is
@@ -662,9 +686,14 @@ where
     let maxp = op.max_parallelism.max(1) as u32;
     // several units per thread: a key group far larger than the others (a hot key) then
     // leaves the other threads units to take
-    let pieces = (rayon::current_num_threads().max(1) * PIECES_PER_THREAD) as u32;
-    let units = plan(op, filter, pieces);
-    units
+    let threads = rayon::current_num_threads().max(1) as u32;
+    let units = plan_split(
+        op,
+        filter,
+        threads * PIECES_PER_THREAD,
+        threads * NATIVE_PIECES_PER_THREAD,
+    );
+    let mut results: Vec<(T, UnitResult)> = units
         .par_iter()
         .map(|u| {
             let mut acc = init();
@@ -674,7 +703,33 @@ where
             });
             (acc, r)
         })
-        .collect()
+        .collect();
+    dedup_handle_errors(&units, &mut results);
+    results
+}
+
+/// Units per thread a native handle is split into by [`read_operator_par`]: one hot key
+/// group (a skewed key) then holds a small share of the handle's other work, and rayon has
+/// several units per core to balance.
+const NATIVE_PIECES_PER_THREAD: u32 = 4;
+
+/// The units of one split native handle all open the same files, so an error not tied to a
+/// key group (a missing or unreadable file) would be reported once per unit: keep the first.
+fn dedup_handle_errors<T>(units: &[WorkUnit], results: &mut [(T, UnitResult)]) {
+    let mut seen = std::collections::HashSet::new();
+    for (u, (_, r)) in units.iter().zip(results.iter_mut()) {
+        let handle = std::ptr::from_ref(u.handle) as usize;
+        r.errors.retain(|e| {
+            e.key_group.is_some()
+                || seen.insert((
+                    handle,
+                    e.subtask,
+                    e.file.clone(),
+                    e.offset,
+                    e.message.clone(),
+                ))
+        });
+    }
 }
 
 /// Merges unit results (in the order given).

@@ -30,6 +30,8 @@ pub(crate) struct Block {
     pub origin: Origin,
     /// End of the entries (start of the restart array).
     pub entries_end: usize,
+    /// Number of restart points (each checked to lie inside the entries).
+    pub restarts: usize,
 }
 
 /// Reads the block at `handle` with its trailer, verifies the checksum and decompresses.
@@ -95,16 +97,17 @@ pub(crate) fn read_block(
         what,
         decompressed,
     };
-    let entries_end = entries_end(&data, &origin)?;
+    let (entries_end, restarts) = entries_end(&data, &origin)?;
     Ok(Block {
         data,
         origin,
         entries_end,
+        restarts,
     })
 }
 
-/// Parses the block footer and returns where the entries end.
-fn entries_end(data: &[u8], origin: &Origin) -> DecodeResult<usize> {
+/// Parses the block footer and returns where the entries end and the number of restart points.
+fn entries_end(data: &[u8], origin: &Origin) -> DecodeResult<(usize, usize)> {
     let n = data.len();
     let footer_at = n
         .checked_sub(4)
@@ -157,7 +160,7 @@ fn entries_end(data: &[u8], origin: &Origin) -> DecodeResult<usize> {
             ));
         }
     }
-    Ok(entries_end)
+    Ok((entries_end, restarts as usize))
 }
 
 /// How values are stored in a block.
@@ -246,6 +249,24 @@ impl BlockIter {
     /// In [`ValueFormat::IndexDelta`] blocks: the value just decoded ended at `end`.
     pub fn consume_value(&mut self, end: usize) {
         self.pos = end;
+    }
+
+    /// Number of restart points (entries stored with their full key).
+    pub fn restarts(&self) -> usize {
+        self.block.restarts
+    }
+
+    /// Moves to restart point `i` (the next entry read is the one stored there). `i` must be
+    /// below [`BlockIter::restarts`]; restart offsets were checked when the block was read.
+    pub fn seek_restart(&mut self, i: usize) -> DecodeResult<()> {
+        let at = self.block.entries_end + 4 * i;
+        let off = (i < self.block.restarts)
+            .then(|| fixed32_at(&self.block.data, at))
+            .flatten()
+            .ok_or_else(|| self.err(format!("restart point {i} of {}", self.block.restarts)))?;
+        self.pos = off as usize;
+        self.key.clear();
+        Ok(())
     }
 
     /// The block's entry bytes (up to the restart array).

@@ -50,8 +50,20 @@ fn layout_of(kind: &StateKind) -> ValueLayout {
 
 impl CfReader<'_> {
     /// Streams the live entries of `files` (all SSTs of the state's column family) into `sink`,
-    /// one data block per file in memory.
+    /// one data block per open file in memory.
     pub fn read(&self, files: &[SstFile], sink: &mut Sink<'_>) -> DecodeResult<ReadCounts> {
+        self.read_key_groups(files, None, sink)
+    }
+
+    /// Like [`CfReader::read`], limited to key groups `first..=last` (`None`: all): each file
+    /// is entered by a seek to the first key-group prefix, and left at the prefix after the
+    /// last. The entries are those of [`CfReader::read`] in those key groups, in the same order.
+    pub fn read_key_groups(
+        &self,
+        files: &[SstFile],
+        groups: Option<(u32, u32)>,
+        sink: &mut Sink<'_>,
+    ) -> DecodeResult<ReadCounts> {
         let state_name: Arc<str> = Arc::from(self.state.name.as_str());
         let first: Arc<str> = files
             .first()
@@ -82,8 +94,18 @@ impl CfReader<'_> {
         };
         let prefix = key_group_prefix_len(self.max_parallelism);
         let mut counts = ReadCounts::default();
-        for item in MergedView::new(files)? {
+        let (lower, upper) = match groups {
+            Some((a, b)) => (
+                Some(key_group_prefix(a, prefix)),
+                b.checked_add(1)
+                    .filter(|end| *end < self.max_parallelism)
+                    .map(|end| key_group_prefix(end, prefix)),
+            ),
+            None => (None, None),
+        };
+        for item in MergedView::with_range(files, lower.as_deref(), upper.as_deref())? {
             let (user_key, value) = item?;
+            let user_key = Bytes::from(user_key);
             let split = split_key_group(&user_key, self.max_parallelism).ok_or_else(|| {
                 DecodeError::new(
                     &first,
@@ -114,11 +136,12 @@ impl CfReader<'_> {
                             .join(", ")
                     ))
                 })?;
-            let key = Bytes::copy_from_slice(parts.key);
-            let namespace = Bytes::copy_from_slice(parts.namespace);
-            let user_key_bytes = parts.user_key.map(Bytes::copy_from_slice);
+            // slices of the one merged key, no copies
+            let key = user_key.slice_ref(parts.key);
+            let namespace = user_key.slice_ref(parts.namespace);
+            let user_key_bytes = parts.user_key.map(|u| user_key.slice_ref(u));
             let value = match parts.timestamp {
-                Some(ts) => Bytes::copy_from_slice(ts),
+                Some(ts) => user_key.slice_ref(ts),
                 None => value,
             };
             counts.entries += 1;
@@ -136,6 +159,12 @@ impl CfReader<'_> {
         }
         Ok(counts)
     }
+}
+
+/// The first `len` bytes of every key of key group `kg` (big-endian).
+fn key_group_prefix(kg: u32, len: usize) -> Vec<u8> {
+    let b = kg.to_be_bytes();
+    b.get(b.len().saturating_sub(len)..).unwrap_or(&b).to_vec()
 }
 
 /// Which states to read.
@@ -161,13 +190,45 @@ pub fn read_incremental(
     filter: &StateFilter<'_>,
     sink: &mut Sink<'_>,
 ) -> DecodeResult<NativeRead> {
+    read_incremental_key_groups(
+        handle,
+        subtask,
+        max_parallelism,
+        resolver,
+        filter,
+        None,
+        sink,
+    )
+}
+
+/// [`read_incremental`] limited to key groups `first..=last` (`None`: all): the entries it
+/// would send in those key groups, in the same order (column families in header order, keys
+/// ascending within one), reading only the data blocks that may hold them. `counts.out_of_range`
+/// then counts only the skipped keys inside `first..=last`.
+pub fn read_incremental_key_groups(
+    handle: &IncrementalHandle,
+    subtask: u32,
+    max_parallelism: u32,
+    resolver: &PathResolver<'_>,
+    filter: &StateFilter<'_>,
+    groups: Option<(u32, u32)>,
+    sink: &mut Sink<'_>,
+) -> DecodeResult<NativeRead> {
     let snapshot = NativeSnapshot::open(handle, resolver)?;
     let cfs = snapshot.column_families(resolver)?;
     let mut counts = ReadCounts::default();
     let mut cf_bytes = Vec::with_capacity(cfs.len());
     for cf in &cfs {
         cf_bytes.push((cf.name.clone(), cf.bytes));
-        let c = read_cf(&snapshot, cf, subtask, max_parallelism, filter, sink)?;
+        let c = read_cf(
+            &snapshot,
+            cf,
+            subtask,
+            max_parallelism,
+            filter,
+            groups,
+            sink,
+        )?;
         counts.entries += c.entries;
         counts.out_of_range += c.out_of_range;
     }
@@ -184,6 +245,7 @@ fn read_cf(
     subtask: u32,
     max_parallelism: u32,
     filter: &StateFilter<'_>,
+    groups: Option<(u32, u32)>,
     sink: &mut Sink<'_>,
 ) -> DecodeResult<ReadCounts> {
     let Some(state) = cf.state.and_then(|i| snapshot.header.states.get(i)) else {
@@ -211,5 +273,5 @@ fn read_cf(
         header: &snapshot.header,
         state,
     }
-    .read(&cf.files, sink)
+    .read_key_groups(&cf.files, groups, sink)
 }

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use crate::io::{DataInput, DecodeError, DecodeResult};
-use crate::types::{TypeInfo, skip};
+use crate::types::{Prim, TypeInfo, skip};
 
 /// Bytes one value of `t` takes when the length is fixed (`VoidNamespace` writes one byte
 /// although Flink reports length 0).
@@ -159,9 +159,46 @@ fn measure(t: &TypeInfo, file: &Arc<str>, rest: &[u8], pos: usize, at: u64) -> D
         return Ok(n);
     }
     let tail = rest.get(pos..).unwrap_or_default();
+    if matches!(t, TypeInfo::Primitive { ty: Prim::String })
+        && let Some(n) = string_value_len(tail)
+    {
+        return Ok(n);
+    }
     let mut d = DataInput::from_slice(file, tail, at + pos as u64);
     skip(t, &mut d).map_err(|e| e.with_context(format!("measuring a {t} inside a RocksDB key")))?;
     Ok(tail.len() - d.rest().len())
+}
+
+/// Bytes of the Flink `StringValue` string (varint `length + 1`, then one varint per UTF-16
+/// unit, each below 0x10000) at the start of `b`, counted without decoding it; `None` when it
+/// is not one (then the full decoder says why).
+fn string_value_len(b: &[u8]) -> Option<usize> {
+    fn varint(b: &[u8], pos: &mut usize) -> Option<u32> {
+        let mut v = 0u32;
+        for shift in (0..35).step_by(7) {
+            let byte = *b.get(*pos)?;
+            *pos += 1;
+            v |= u32::from(byte & 0x7f).checked_shl(shift)?;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    let mut pos = 0;
+    let len_plus_one = varint(b, &mut pos)?;
+    for _ in 1..len_plus_one {
+        // one byte per ASCII unit, the common case
+        match b.get(pos) {
+            Some(c) if *c < 0x80 => pos += 1,
+            _ => {
+                if varint(b, &mut pos)? > 0xFFFF {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(pos)
 }
 
 /// Checks Flink's "variable int bytes" encoding of `len` at `pos`; returns the position after
@@ -184,7 +221,6 @@ fn check_len_suffix(b: &[u8], mut pos: usize, len: usize) -> Result<usize, usize
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Prim;
 
     fn name() -> Arc<str> {
         Arc::from("t")
@@ -216,6 +252,30 @@ mod tests {
         let bad = [3, b'a', b'b', 4, 2, b'x', 2];
         let e = l.split(&name(), &bad, 100).unwrap_err();
         assert_eq!(e.offset, 103);
+    }
+
+    #[test]
+    fn string_lengths_counted_as_the_decoder_reads_them() {
+        let s = TypeInfo::Primitive { ty: Prim::String };
+        let name = name();
+        // "hot" (4 = length + 1), "é" (0xE9: two-byte unit), null (0), "" (1), cut short
+        let cases: [&[u8]; 5] = [
+            &[4, b'h', b'o', b't', 9],
+            &[2, 0xE9, 0x01, 9],
+            &[0, 9],
+            &[1, 9],
+            &[4, b'h'],
+        ];
+        for b in cases {
+            let slow = {
+                let mut d = DataInput::from_slice(&name, b, 0);
+                skip(&s, &mut d).map(|_| b.len() - d.rest().len()).ok()
+            };
+            assert_eq!(string_value_len(b), slow, "{b:?}");
+        }
+        assert_eq!(string_value_len(&[4, b'h', b'o', b't']), Some(4));
+        // a unit above 0xFFFF is left to the decoder
+        assert_eq!(string_value_len(&[2, 0x80, 0x80, 0x04]), None);
     }
 
     #[test]

@@ -9,8 +9,9 @@
 //!   (RocksDB's `StringAppendTESTOperator`, name `stringappendtest`): the base value (if a `Put`
 //!   is reached) followed by the operands oldest first, joined with one `,` byte.
 //!
-//! Memory: one data block per file, the versions of the current user key, and all range
-//! tombstones of the files (Flink writes few: they come from rescaling).
+//! Memory: index and one data block per *open* file (files are opened when the merge reaches
+//! their first key and dropped when exhausted), the versions of the current user key, and all
+//! range tombstones of the files (Flink writes few: they come from rescaling).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -56,12 +57,30 @@ struct Source {
     file: SstFile,
     entries: SstEntries,
     last: Option<InternalKey>,
+    /// Entries below this user key are skipped (the start of a seek).
+    skip_below: Option<Vec<u8>>,
 }
 
+/// Files whose iterator stays open after [`MergedView::with_range`] found their first key in
+/// range (the others are reopened when the merge reaches that key): saves reading the index
+/// block twice for the few files a key-group range usually overlaps, with bounded memory.
+const KEEP_OPEN: usize = 4;
+
 /// Iterator over the live `(user key, value)` pairs of several SST files of one column family,
-/// in ascending user-key order.
+/// in ascending user-key order, optionally limited to user keys in `[lower, upper)`.
+///
+/// Files are opened lazily: [`MergedView::with_range`] finds each file's first user key in the
+/// range (one index and one data block; the first [`KEEP_OPEN`] files with keys in range stay
+/// open, the others are dropped), and the iterator (index block and current data block) of a
+/// dropped file is opened again only when the merge reaches that key; every iterator is
+/// dropped when its file is exhausted or past `upper`. Files of one LSM level do not overlap,
+/// so beyond those few, about one file per level is open at a time.
 pub struct MergedView {
-    sources: Vec<Source>,
+    files: Vec<SstFile>,
+    sources: Vec<Option<Source>>,
+    /// Files not opened yet: (first user key in range, file index), largest key first.
+    pending: Vec<(Vec<u8>, usize)>,
+    upper: Option<Vec<u8>>,
     heap: BinaryHeap<Head>,
     tombstones: Vec<RangeTombstone>,
     next_tombstone: usize,
@@ -70,57 +89,177 @@ pub struct MergedView {
 }
 
 impl MergedView {
-    /// Opens an entry iterator on every file and reads all range tombstones.
+    /// Every live pair of `files`; reads all range tombstones.
     pub fn new(files: &[SstFile]) -> DecodeResult<MergedView> {
+        MergedView::with_range(files, None, None)
+    }
+
+    /// The live pairs with user keys in `[lower, upper)` (`None`: unbounded); reads all range
+    /// tombstones and, per file, where its keys in the range start.
+    pub fn with_range(
+        files: &[SstFile],
+        lower: Option<&[u8]>,
+        upper: Option<&[u8]>,
+    ) -> DecodeResult<MergedView> {
         let mut tombstones = Vec::new();
-        let mut sources = Vec::with_capacity(files.len());
         for f in files {
             tombstones.extend(f.range_tombstones()?);
-            sources.push(Source {
-                file: f.clone(),
-                entries: f.entries(),
-                last: None,
-            });
         }
         tombstones.sort_by(|a, b| a.start.cmp(&b.start));
         let mut view = MergedView {
-            sources,
+            files: files.to_vec(),
+            sources: files.iter().map(|_| None).collect(),
+            pending: Vec::with_capacity(files.len()),
+            upper: upper.map(<[u8]>::to_vec),
             heap: BinaryHeap::new(),
             tombstones,
             next_tombstone: 0,
             active: Vec::new(),
             done: false,
         };
-        for i in 0..view.sources.len() {
-            view.refill(i)?;
+        let mut kept = 0;
+        for i in 0..files.len() {
+            view.install(i, lower)?;
+            match view.next_of(i)? {
+                Some(h) if kept < KEEP_OPEN => {
+                    kept += 1;
+                    view.heap.push(h);
+                }
+                Some(h) => {
+                    view.pending.push((h.key.user_key, i));
+                    if let Some(slot) = view.sources.get_mut(i) {
+                        *slot = None;
+                    }
+                }
+                None => {}
+            }
         }
+        view.pending
+            .sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
         Ok(view)
     }
 
-    /// Pulls the next entry of source `i` into the heap, checking the file's key order.
-    fn refill(&mut self, i: usize) -> DecodeResult<()> {
-        let Some(src) = self.sources.get_mut(i) else {
+    /// Opens file `i` at user key `from` and pulls its first entry into the heap.
+    fn open(&mut self, i: usize, from: Option<&[u8]>) -> DecodeResult<()> {
+        self.install(i, from)?;
+        self.refill(i)
+    }
+
+    /// Opens an iterator on file `i` at user key `from` (nothing read from it yet).
+    fn install(&mut self, i: usize, from: Option<&[u8]>) -> DecodeResult<()> {
+        let Some(file) = self.files.get(i) else {
             return Ok(());
         };
-        let Some(next) = src.entries.next() else {
-            return Ok(());
+        let entries = match from {
+            Some(k) => file.entries_from(k)?,
+            None => file.entries(),
         };
-        let (key, value) = next?;
-        if let Some(last) = &src.last
-            && key <= *last
-        {
-            return Err(DecodeError::new(
-                src.file.name(),
-                0,
-                format!(
-                    "keys in bytewise internal-key order, but {key:?} follows {last:?} (comparator {:?})",
-                    src.file.properties().comparator_name
-                ),
-            ));
+        if let Some(slot) = self.sources.get_mut(i) {
+            *slot = Some(Source {
+                file: file.clone(),
+                entries,
+                last: None,
+                skip_below: from.map(<[u8]>::to_vec),
+            });
         }
-        src.last = Some(key.clone());
-        self.heap.push(Head { key, value, src: i });
         Ok(())
+    }
+
+    /// Opens the pending files whose first key in range is not above the smallest key in the
+    /// heap (or all of them up to the first one with a key, when the heap is empty).
+    fn open_due(&mut self) -> DecodeResult<()> {
+        while let Some((start, _)) = self.pending.last() {
+            let due = self
+                .heap
+                .peek()
+                .is_none_or(|h| start.as_slice() <= h.key.user_key.as_slice());
+            if !due {
+                break;
+            }
+            let Some((start, i)) = self.pending.pop() else {
+                break;
+            };
+            self.open(i, Some(&start))?;
+        }
+        Ok(())
+    }
+
+    /// Pulls the next entry of source `i` into the heap.
+    fn refill(&mut self, i: usize) -> DecodeResult<()> {
+        if let Some(h) = self.next_of(i)? {
+            self.heap.push(h);
+        }
+        Ok(())
+    }
+
+    /// Takes the smallest entry off the heap and puts the next entry of its file in its place
+    /// (one sift instead of a pop and a push).
+    fn pop_refill(&mut self) -> DecodeResult<Option<Head>> {
+        let Some(src) = self.heap.peek().map(|h| h.src) else {
+            return Ok(None);
+        };
+        match self.next_of(src)? {
+            Some(next) => Ok(self
+                .heap
+                .peek_mut()
+                .map(|mut top| std::mem::replace(&mut *top, next))),
+            None => Ok(self.heap.pop()),
+        }
+    }
+
+    /// The next entry of source `i`, checking the file's key order; drops the source when it
+    /// is exhausted or past the upper bound.
+    fn next_of(&mut self, i: usize) -> DecodeResult<Option<Head>> {
+        let Some(slot) = self.sources.get_mut(i) else {
+            return Ok(None);
+        };
+        let Some(src) = slot.as_mut() else {
+            return Ok(None);
+        };
+        let (key, value) = loop {
+            let Some(next) = src.entries.next() else {
+                *slot = None;
+                return Ok(None);
+            };
+            let (key, value) = next?;
+            if let Some(last) = &src.last
+                && key <= *last
+            {
+                return Err(DecodeError::new(
+                    src.file.name(),
+                    0,
+                    format!(
+                        "keys in bytewise internal-key order, but {key:?} follows {last:?} (comparator {:?})",
+                        src.file.properties().comparator_name
+                    ),
+                ));
+            }
+            match &mut src.last {
+                Some(last) => {
+                    last.user_key.clear();
+                    last.user_key.extend_from_slice(&key.user_key);
+                    last.seq = key.seq;
+                    last.kind = key.kind;
+                }
+                None => src.last = Some(key.clone()),
+            }
+            if let Some(below) = &src.skip_below {
+                if key.user_key.as_slice() < below.as_slice() {
+                    continue;
+                }
+                src.skip_below = None;
+            }
+            break (key, value);
+        };
+        if self
+            .upper
+            .as_deref()
+            .is_some_and(|u| key.user_key.as_slice() >= u)
+        {
+            *slot = None;
+            return Ok(None);
+        }
+        Ok(Some(Head { key, value, src: i }))
     }
 
     /// The highest sequence number of a tombstone covering `user_key` (0 if none). Keys must be
@@ -139,73 +278,128 @@ impl MergedView {
 
     fn next_live(&mut self) -> DecodeResult<Option<(Vec<u8>, Bytes)>> {
         loop {
-            let Some(first) = self.heap.pop() else {
+            self.open_due()?;
+            let Some(first) = self.pop_refill()? else {
                 return Ok(None);
             };
-            self.refill(first.src)?;
-            let user_key = first.key.user_key.clone();
-            let mut versions = vec![first];
-            while self.heap.peek().is_some_and(|h| h.key.user_key == user_key) {
-                if let Some(h) = self.heap.pop() {
-                    self.refill(h.src)?;
-                    versions.push(h);
+            let single = self
+                .heap
+                .peek()
+                .is_none_or(|h| h.key.user_key != first.key.user_key);
+            // the common case: one version, a Put, no range tombstones
+            if single && first.key.kind == ValueType::Put && self.tombstones.is_empty() {
+                return Ok(Some((first.key.user_key, first.value)));
+            }
+            let cover = if self.tombstones.is_empty() {
+                0
+            } else {
+                self.covering_seq(&first.key.user_key)
+            };
+            // Versions come newest first and are resolved one by one, so a key with many
+            // versions (a list built from many merge operands) holds no more than its value.
+            let mut value = Resolved::default();
+            let mut next = Some(first);
+            let mut user_key = Vec::new();
+            while let Some(v) = next.take() {
+                if !value.done {
+                    self.resolve(&mut value, v.key.seq < cover, &v)?;
+                }
+                if user_key.is_empty() {
+                    user_key = v.key.user_key;
+                }
+                if self.heap.peek().is_some_and(|h| h.key.user_key == user_key) {
+                    next = self.pop_refill()?;
                 }
             }
-            let cover = self.covering_seq(&user_key);
-            let mut operands: Vec<Bytes> = Vec::new();
-            let mut base: Option<Bytes> = None;
-            for v in versions {
-                if v.key.seq < cover {
-                    break;
-                }
-                match v.key.kind {
-                    ValueType::Put => {
-                        base = Some(v.value);
-                        break;
-                    }
-                    ValueType::Delete
-                    | ValueType::SingleDelete
-                    | ValueType::DeleteWithTimestamp => {
-                        break;
-                    }
-                    ValueType::Merge => operands.push(v.value),
-                    other => {
-                        let file: Arc<str> = self
-                            .sources
-                            .get(v.src)
-                            .map(|s| s.file.name().clone())
-                            .unwrap_or_else(|| Arc::from("?"));
-                        return Err(DecodeError::new(
-                            &file,
-                            0,
-                            format!(
-                                "a Put, Delete, SingleDelete or Merge record, found value type {:#x} ({other:?}) for key {:?} (not supported)",
-                                other.to_byte(),
-                                v.key
-                            ),
-                        ));
-                    }
-                }
+            if let Some(v) = value.finish() {
+                return Ok(Some((user_key, v)));
             }
-            if operands.is_empty() {
-                match base {
-                    Some(b) => return Ok(Some((user_key, b))),
-                    None => continue,
-                }
-            }
-            let mut out = Vec::new();
-            if let Some(b) = base {
-                out.extend_from_slice(&b);
-                out.push(LIST_DELIMITER);
-            }
-            for (i, op) in operands.iter().rev().enumerate() {
-                if i > 0 {
-                    out.push(LIST_DELIMITER);
-                }
-                out.extend_from_slice(op);
-            }
-            return Ok(Some((user_key, Bytes::from(out))));
         }
+    }
+
+    /// Applies one version (newest first) of the current user key.
+    fn resolve(&self, value: &mut Resolved, covered: bool, v: &Head) -> DecodeResult<()> {
+        if covered {
+            value.done = true;
+            return Ok(());
+        }
+        match v.key.kind {
+            ValueType::Put => {
+                value.base = Some(v.value.clone());
+                value.done = true;
+            }
+            ValueType::Delete | ValueType::SingleDelete | ValueType::DeleteWithTimestamp => {
+                value.done = true;
+            }
+            ValueType::Merge => value.operand(&v.value),
+            other => {
+                let file: Arc<str> = self
+                    .files
+                    .get(v.src)
+                    .map(|f| f.name().clone())
+                    .unwrap_or_else(|| Arc::from("?"));
+                return Err(DecodeError::new(
+                    &file,
+                    0,
+                    format!(
+                        "a Put, Delete, SingleDelete or Merge record, found value type {:#x} ({other:?}) for key {:?} (not supported)",
+                        other.to_byte(),
+                        v.key
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value of one user key while its versions are applied, newest first: `stringappendtest`
+/// gives the base value (if a `Put` is reached) followed by the operands oldest first, joined
+/// by [`LIST_DELIMITER`]. Operands arrive newest first, so they are appended byte-reversed and
+/// the whole is reversed once at the end; a lone operand is kept as it is, without a copy.
+#[derive(Default)]
+struct Resolved {
+    /// A `Put`, `Delete` or range tombstone was reached: older versions do not count.
+    done: bool,
+    base: Option<Bytes>,
+    /// The only operand so far.
+    one: Option<Bytes>,
+    /// Two or more operands, byte-reversed, newest first.
+    reversed: Vec<u8>,
+    operands: usize,
+}
+
+impl Resolved {
+    fn operand(&mut self, op: &Bytes) {
+        self.operands += 1;
+        match self.operands {
+            1 => self.one = Some(op.clone()),
+            _ => {
+                if let Some(first) = self.one.take() {
+                    self.reversed.extend(first.iter().rev());
+                }
+                self.reversed.push(LIST_DELIMITER);
+                self.reversed.extend(op.iter().rev());
+            }
+        }
+    }
+
+    /// The resolved value, `None` when the key is deleted.
+    fn finish(self) -> Option<Bytes> {
+        if self.operands == 0 {
+            return self.base;
+        }
+        let mut out = match (self.one, self.base.is_some()) {
+            (Some(op), false) => return Some(op),
+            (Some(op), true) => op.iter().rev().copied().collect(),
+            (None, _) => self.reversed,
+        };
+        if let Some(b) = self.base {
+            out.push(LIST_DELIMITER);
+            out.extend(b.iter().rev());
+        }
+        out.reverse();
+        Some(Bytes::from(out))
     }
 }
 

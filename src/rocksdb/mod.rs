@@ -28,7 +28,9 @@ pub mod properties;
 pub mod sst;
 
 pub use chain::ChainInfo;
-pub use entries::{CfReader, NativeRead, ReadCounts, read_incremental};
+pub use entries::{
+    CfReader, NativeRead, ReadCounts, read_incremental, read_incremental_key_groups,
+};
 pub use footer::{BlockHandle, Footer};
 pub use internal_key::{InternalKey, ValueType};
 pub use merge::MergedView;

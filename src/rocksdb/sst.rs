@@ -147,6 +147,20 @@ impl SstFile {
         }
     }
 
+    /// The entries from the first data block that may hold a user key `>= target` on (found
+    /// by binary search in the index; two-level indexes are walked from their start). Entries
+    /// below `target` at the start of that block are still returned: the caller skips them.
+    pub fn entries_from(&self, target: &[u8]) -> DecodeResult<SstEntries> {
+        let mut handles = self.data_block_handles();
+        handles.seek(target)?;
+        Ok(SstEntries {
+            handles,
+            block: None,
+            done: false,
+            global_seqno: self.effective_global_seqno(),
+        })
+    }
+
     /// Handles of all data blocks, in file order.
     pub fn data_block_handles(&self) -> DataHandles {
         DataHandles {
@@ -219,11 +233,67 @@ struct IndexIter {
     it: BlockIter,
     fmt: ValueFormat,
     have_first_key: bool,
+    /// Index keys are user keys (`index_key_is_user_key`), not internal keys.
+    user_keys: bool,
     prev: Option<BlockHandle>,
+    /// A handle found by [`IndexIter::seek`], returned next.
+    pending: Option<BlockHandle>,
 }
 
 impl IndexIter {
+    /// The user-key part of the current index key (a separator `>=` every key of its block
+    /// and `<` every key of the next block).
+    fn user_key(&self) -> &[u8] {
+        let k = self.it.key.as_slice();
+        if self.user_keys {
+            k
+        } else {
+            k.get(..k.len().saturating_sub(8)).unwrap_or(k)
+        }
+    }
+
+    /// Positions the iterator on the first entry whose separator's user key is `>= target`:
+    /// every block before it holds only user keys below `target`.
+    fn seek(&mut self, target: &[u8]) -> DecodeResult<()> {
+        self.pending = None;
+        // the first restart point whose key is >= target; the entry sought lies after the
+        // restart point before it
+        let (mut lo, mut hi) = (0usize, self.it.restarts());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            self.it.seek_restart(mid)?;
+            self.prev = None;
+            if self.read_handle()?.is_none() {
+                return Err(self.it.err("an index entry at a restart point"));
+            }
+            if self.user_key() < target {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if self.it.restarts() == 0 {
+            return Ok(());
+        }
+        self.it.seek_restart(lo.saturating_sub(1))?;
+        self.prev = None;
+        while let Some(h) = self.read_handle()? {
+            if self.user_key() >= target {
+                self.pending = Some(h);
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
     fn next_handle(&mut self) -> DecodeResult<Option<BlockHandle>> {
+        if let Some(h) = self.pending.take() {
+            return Ok(Some(h));
+        }
+        self.read_handle()
+    }
+
+    fn read_handle(&mut self) -> DecodeResult<Option<BlockHandle>> {
         let Some((shared, start, len)) = self.it.next_entry(self.fmt)? else {
             return Ok(None);
         };
@@ -292,11 +362,13 @@ impl DataHandles {
             it: BlockIter::new(block),
             fmt,
             have_first_key,
+            user_keys: self.file.properties().index_key_is_user_key,
             prev: None,
+            pending: None,
         })
     }
 
-    fn next_handle(&mut self) -> DecodeResult<Option<BlockHandle>> {
+    fn start(&mut self) -> DecodeResult<()> {
         if !self.started {
             self.started = true;
             let what = if self.file.properties().index_type == INDEX_TWO_LEVEL {
@@ -306,6 +378,31 @@ impl DataHandles {
             };
             self.top = Some(self.open_index(self.file.inner.index, what)?);
         }
+        Ok(())
+    }
+
+    /// Skips the data blocks that hold only user keys below `target` (binary search in a
+    /// one-level index; a two-level index is searched in its top level, then in the
+    /// partition found).
+    fn seek(&mut self, target: &[u8]) -> DecodeResult<()> {
+        self.start()?;
+        let Some(top) = self.top.as_mut() else {
+            return Ok(());
+        };
+        top.seek(target)?;
+        if self.file.properties().index_type == INDEX_TWO_LEVEL {
+            self.partition = None;
+            if let Some(ph) = top.next_handle()? {
+                let mut p = self.open_index(ph, "index partition block")?;
+                p.seek(target)?;
+                self.partition = Some(p);
+            }
+        }
+        Ok(())
+    }
+
+    fn next_handle(&mut self) -> DecodeResult<Option<BlockHandle>> {
+        self.start()?;
         let two_level = self.file.properties().index_type == INDEX_TWO_LEVEL;
         loop {
             if !two_level {
