@@ -133,3 +133,74 @@ fn same_snapshot_gives_identical_files() {
         );
     }
 }
+
+/// The codecs of every column chunk of every part file below `out`.
+fn codecs(out: &std::path::Path) -> std::collections::BTreeSet<String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let mut seen = std::collections::BTreeSet::new();
+    for f in files_below(out).iter().filter(|f| f.ends_with(".parquet")) {
+        let file = std::fs::File::open(out.join(f)).unwrap();
+        let r = SerializedFileReader::new(file).unwrap();
+        for rg in r.metadata().row_groups() {
+            for c in rg.columns() {
+                seen.insert(format!("{:?}", c.compression()));
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn compression_default_level_and_misuse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sp = savepoint();
+    let export = |out: &std::path::Path, extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "export".into(),
+            sp.clone().into(),
+            "--out".into(),
+            out.into(),
+        ];
+        args.extend(extra.iter().map(|a| a.into()));
+        run(args.iter().map(|a| a.as_os_str()))
+    };
+    let manifest_codec = |out: &std::path::Path| {
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("_manifest.json")).unwrap()).unwrap();
+        m["compression"].as_str().unwrap().to_string()
+    };
+    let plain = tmp.path().join("default");
+    let r = export(&plain, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(manifest_codec(&plain), "snappy");
+    assert_eq!(codecs(&plain), ["SNAPPY".to_string()].into());
+
+    let z = tmp.path().join("zstd9");
+    let r = export(&z, &["--compression", "zstd", "--compression-level", "9"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(manifest_codec(&z), "zstd");
+    // the file records the codec, not the level
+    let zc = codecs(&z);
+    assert!(
+        zc.len() == 1 && zc.iter().all(|c| c.starts_with("ZSTD")),
+        "{zc:?}"
+    );
+
+    // a level without zstd, or out of range: refused, nothing written
+    for (out, extra) in [
+        (
+            "bad1",
+            &["--compression", "snappy", "--compression-level", "3"][..],
+        ),
+        (
+            "bad2",
+            &["--compression", "zstd", "--compression-level", "23"][..],
+        ),
+    ] {
+        let out = tmp.path().join(out);
+        let r = export(&out, extra);
+        assert_eq!(r.code, 2, "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains("--compression-level"), "{}", r.stderr);
+        assert!(!out.exists());
+    }
+}

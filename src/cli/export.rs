@@ -31,8 +31,15 @@ pub struct Args {
     /// Export only this state (name; repeatable).
     #[arg(long, value_name = "NAME")]
     pub state: Vec<String>,
-    #[arg(long, value_enum, default_value = "zstd")]
+    /// Parquet codec: snappy (the default: fastest, as Spark, pyarrow and DuckDB write),
+    /// zstd (about a third smaller, about 40% more CPU for the whole export) or none.
+    #[arg(long, value_enum, default_value = "snappy")]
     pub compression: Codec,
+    /// zstd level (default 1, the fastest positive level; up to 22: smaller and slower;
+    /// negative down to -7). Only with --compression zstd.
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i32).range(-7..=22))]
+    pub compression_level: Option<i32>,
     /// Replace a non-empty output.
     #[arg(long)]
     pub force: bool,
@@ -53,10 +60,11 @@ pub fn run(args: Args, json: bool) -> Result<i32> {
     let opened = args.snapshot.open()?;
     let resolver = opened.resolver();
     let target = Target::parse(&opened.stores, &args.out)?;
-    let compression = match args.compression {
-        Codec::Zstd => Compression::ZSTD(ZstdLevel::default()),
-        Codec::Snappy => Compression::SNAPPY,
-        Codec::None => Compression::UNCOMPRESSED,
+    let compression = match (args.compression, args.compression_level) {
+        (Codec::Zstd, level) => Compression::ZSTD(ZstdLevel::try_new(level.unwrap_or(1))?),
+        (_, Some(_)) => anyhow::bail!("--compression-level applies to --compression zstd only"),
+        (Codec::Snappy, None) => Compression::SNAPPY,
+        (Codec::None, None) => Compression::UNCOMPRESSED,
     };
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())

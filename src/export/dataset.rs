@@ -7,15 +7,17 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use serde::Serialize;
 
 use super::ExportError;
 use super::columns::Col;
+use super::encoding::no_dictionary_columns;
 use super::schema::field_for;
 use crate::types::{TypeInfo, Value};
 
@@ -191,7 +193,7 @@ pub struct WriteOptions {
 impl Default for WriteOptions {
     fn default() -> Self {
         WriteOptions {
-            compression: Compression::ZSTD(ZstdLevel::default()),
+            compression: Compression::SNAPPY,
             batch_rows: 8192,
             row_group_rows: 65_536,
             row_group_bytes: 32 << 20,
@@ -275,14 +277,18 @@ impl PartWriter {
         Ok(())
     }
 
-    fn open(&mut self) -> Result<(), ExportError> {
+    fn open(&mut self, first: &[ArrayRef]) -> Result<(), ExportError> {
         let seq = self.files.len();
         let path = self
             .dir
             .join(format!(".u{:06}-{:04}.parquet", self.unit, seq));
         std::fs::create_dir_all(&self.dir).map_err(|e| pq(&self.dir, e))?;
         let file = File::create(&path).map_err(|e| pq(&path, e))?;
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder();
+        for name in no_dictionary_columns(&self.spec.schema, first) {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+        }
+        let props = props
             .set_compression(self.opts.compression)
             .set_max_row_group_row_count(Some(self.opts.row_group_rows))
             .set_max_row_group_bytes(Some(self.opts.row_group_bytes))
@@ -295,15 +301,15 @@ impl PartWriter {
     }
 
     fn write_batch(&mut self) -> Result<(), ExportError> {
-        if self.writer.is_none() {
-            self.open()?;
-        }
         let arrays = self
             .cols
             .iter_mut()
             .map(Col::finish)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| pq(&self.dir, e))?;
+        if self.writer.is_none() {
+            self.open(&arrays)?;
+        }
         let batch = RecordBatch::try_new(Arc::clone(&self.spec.schema), arrays)
             .map_err(|e| pq(&self.dir, e))?;
         let rows = self.pending as u64;

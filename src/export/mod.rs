@@ -12,6 +12,7 @@
 pub mod columns;
 pub mod commit;
 pub mod dataset;
+pub mod encoding;
 pub mod keyed;
 pub mod manifest;
 pub mod opstate;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::entry::{Entry, ValueLayout};
 use super::header::StateMetaInfo;
 use crate::io::{DataInput, DecodeResult};
-use crate::types::{TypeInfo, Value, decode, decode_bytes};
+use crate::types::{TypeInfo, Value, decode, decode_bytes, decode_plain};
 
 /// One decoded value of an entry (a list gives one per element).
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +41,11 @@ fn name(e: &Entry, part: &str) -> Arc<str> {
 /// inside a POJO, say) is kept whole as `Value::Opaque` with the outer type's class: its bytes
 /// are known exactly, only their inside is not.
 fn all(t: &TypeInfo, e: &Entry, part: &str, bytes: &[u8]) -> DecodeResult<Value> {
+    // Strings, longs, ints and the void namespace: straight from the bytes (the common case;
+    // anything unusual falls through to the full decoder and its errors).
+    if let Some(v) = decode_plain(t, bytes) {
+        return Ok(v);
+    }
     match decode_bytes(t, &name(e, part), bytes, 0) {
         Err(err) if err.expected.contains("cannot delimit opaque value") => Ok(Value::Opaque {
             class: class_of(t),
@@ -70,6 +75,15 @@ fn value_of(
     bytes: &[u8],
     index: Option<u32>,
 ) -> DecodeResult<DecodedValue> {
+    if let TypeInfo::Ttl { inner } = t
+        && let Some((ts, rest)) = bytes.split_first_chunk::<8>()
+    {
+        return Ok(DecodedValue {
+            index,
+            value: all(inner, e, "value", rest)?,
+            ttl_timestamp: Some(i64::from_be_bytes(*ts)),
+        });
+    }
     if let TypeInfo::Ttl { inner } = t {
         let n = name(e, "value");
         let mut d = DataInput::from_slice(&n, bytes, 0);
@@ -149,16 +163,19 @@ pub fn decode_entry(key_type: &TypeInfo, meta: &StateMetaInfo, e: &Entry) -> Dec
             if let Some(uk) = &e.user_key {
                 user_key = Some(all(uk_t, e, "user key", uk)?);
             }
-            let n = name(e, "value");
-            let mut d = DataInput::from_slice(&n, &e.value, 0);
-            if d.bool("map value null flag")? {
-                vec![DecodedValue {
+            match e.value.split_first() {
+                Some((0, rest)) => vec![value_of(uv_t, e, rest, None)?],
+                Some(_) => vec![DecodedValue {
                     index: None,
                     value: Value::Null,
                     ttl_timestamp: None,
-                }]
-            } else {
-                vec![value_of(uv_t, e, d.rest(), None)?]
+                }],
+                None => {
+                    // no null flag: the reader's error (file, offset, what was expected)
+                    let n = name(e, "value");
+                    DataInput::from_slice(&n, &e.value, 0).bool("map value null flag")?;
+                    Vec::new()
+                }
             }
         }
         ValueLayout::DelimitedList | ValueLayout::CountedList => {
