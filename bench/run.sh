@@ -101,14 +101,15 @@ for size in "${sizes[@]}"; do
     for b in rocksdb hashmap; do
         [[ " ${layouts[*]}" == *" $b-"* ]] || continue
         if [[ ! -f "$dir/$b/snapshots.json" ]]; then
-            [[ $size == 4g && $b == hashmap ]] && continue   # 4g: RocksDB only by default
             [[ $size == 1g || $size == 4g ]] || { echo "== $size $b: no snapshots in $dir/$b"; continue; }
             echo "== generating $size $b (testdata/gen/generate.sh --scale $size)"
             FI_BENCH_DATA="$data" GEN_SCALE_BACKENDS="$b" bash "$repo/testdata/gen/generate.sh" --scale "$size"
         fi
     done
-    [[ -d "$classes" ]] || { echo "missing $classes: run testdata/gen/generate.sh --scale $size" >&2; exit 2; }
-    cp="$classes:$(ls "$lib"/*.jar | tr '\n' ':')"
+    if want jvm; then
+        [[ -d "$classes" ]] || { echo "missing $classes: run testdata/gen/generate.sh --scale $size" >&2; exit 2; }
+        cp="$classes:$(ls "$lib"/*.jar | tr '\n' ':')"
+    fi
     for layout in "${layouts[@]}"; do
         b="${layout%%-*}"
         snap="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["snapshots"].get(sys.argv[2], ""))' \

@@ -35,7 +35,7 @@ if [[ -n "$scale" ]]; then
     case "$scale" in
         1g) records=2000000; backends="${GEN_SCALE_BACKENDS:-rocksdb hashmap}"; snaps=savepoint,native,checkpoint ;;
         # 4g: no checkpoint chain, which would double the disk needed
-        4g) records=8000000; backends="${GEN_SCALE_BACKENDS:-rocksdb}"; snaps=savepoint,native ;;
+        4g) records=8000000; backends="${GEN_SCALE_BACKENDS:-rocksdb hashmap}"; snaps=savepoint,native ;;
         *) echo "--scale takes 1g or 4g, got '$scale'" >&2; exit 2 ;;
     esac
     records="${GEN_SCALE_RECORDS:-$records}"
@@ -67,7 +67,9 @@ for v in "${versions[@]}"; do
             rm -rf "${out:?}/$b"
             # the written state lives in RocksDB (native memory) or, for hashmap, as objects
             # sharing 4096 payload strings: a few GB of heap suffice for both
-            if ! java -Xmx3g -XX:ActiveProcessorCount=2 ${GEN_JAVA_OPTS:-} -cp "$classes:$cp" gen.Scale write \
+            heap=-Xmx3g
+            [[ $scale == 4g && $b == hashmap ]] && heap=-Xmx6g   # 8M records as heap objects
+            if ! java $heap -XX:ActiveProcessorCount=2 ${GEN_JAVA_OPTS:-} -cp "$classes:$cp" gen.Scale write \
                     --records "$records" --backend "$b" --out "$out/$b" --snapshots "$snaps"; then
                 status=1
             fi
