@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub state: Vec<String>,
     /// Parquet codec: snappy (the default: fastest, as Spark, pyarrow and DuckDB write),
-    /// zstd (about a third smaller, about 40% more CPU for the whole export) or none.
+    /// zstd (about a third smaller, 25-40% more CPU for the whole export) or none.
     #[arg(long, value_enum, default_value = "snappy")]
     pub compression: Codec,
     /// zstd level (default 1, the fastest positive level; up to 22: smaller and slower;
