@@ -106,13 +106,23 @@ pub fn read_entries(
         elide_values_above: Some(opts.elide_values_above.unwrap_or(ELIDE_VALUES_ABOVE)),
         ..keyed::Filter::default()
     };
-    let results = keyed::read_operator_par(
-        op,
-        &resolver,
-        &filter,
-        || KeyedFold::new(opts.clone()),
-        |acc, e| acc.add(e),
-    );
+    // each unit's fold closes its last run as the unit ends, so the folds waiting for their
+    // merge hold no per-key map (memory then stays flat as key groups grow)
+    let maxp = op.max_parallelism.max(1) as u32;
+    let pieces = (rayon::current_num_threads().max(1) * keyed::source::PIECES_PER_THREAD) as u32;
+    let units = keyed::plan(op, &filter, pieces);
+    let results: Vec<(KeyedFold, keyed::UnitResult)> = units
+        .par_iter()
+        .map(|u| {
+            let mut fold = KeyedFold::new(opts.clone());
+            let r = keyed::read_unit(u, maxp, &resolver, &filter, &mut |e| {
+                fold.add(e);
+                std::ops::ControlFlow::Continue(())
+            });
+            fold.close();
+            (fold, r)
+        })
+        .collect();
     let mut total = KeyedFold::new(opts.clone());
     for (fold, r) in results {
         total.merge(fold);

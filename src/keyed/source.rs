@@ -642,7 +642,7 @@ pub fn read_operator(
 }
 
 /// Key-group ranges [`read_operator_par`] asks [`plan`] for per handle, per thread.
-const PIECES_PER_THREAD: usize = 4;
+pub const PIECES_PER_THREAD: usize = 4;
 
 /// Reads the operator's keyed state on rayon's pool: each unit folds its entries into its own
 /// accumulator (`init`, `fold`); results come back in unit order, so merging them in order is
