@@ -106,12 +106,15 @@ pub fn read_entries(
         elide_values_above: Some(opts.elide_values_above.unwrap_or(ELIDE_VALUES_ABOVE)),
         ..keyed::Filter::default()
     };
-    let results = keyed::read_operator_par(
+    // each unit's fold closes its last run as the unit ends, so the folds waiting for their
+    // merge hold no per-key map (memory then stays flat as key groups grow)
+    let results = keyed::read_operator_par_with(
         op,
         &resolver,
         &filter,
         || KeyedFold::new(opts.clone()),
-        |acc, e| acc.add(e),
+        |fold, e| fold.add(e),
+        KeyedFold::close,
     );
     let mut total = KeyedFold::new(opts.clone());
     for (fold, r) in results {

@@ -20,5 +20,5 @@ pub mod typed;
 pub use entry::{Elided, Entry, ListElems, ValueLayout};
 pub use source::{
     Filter, Format, ReadError, StateCatalog, UnitResult, WorkUnit, catalog, find_operator, plan,
-    plan_split, read_operator, read_operator_par, read_unit,
+    plan_split, read_operator, read_operator_par, read_operator_par_with, read_unit,
 };

@@ -683,6 +683,26 @@ where
     I: Fn() -> T + Sync,
     F: Fn(&mut T, &Entry) + Sync,
 {
+    read_operator_par_with(op, resolver, filter, init, fold, |_| {})
+}
+
+/// [`read_operator_par`] with `finish` called on each unit's accumulator as soon as the unit
+/// is read (on the worker thread), e.g. to release per-unit buffers before the accumulators
+/// wait for the final merge.
+pub fn read_operator_par_with<T, I, F, G>(
+    op: &OperatorState,
+    resolver: &PathResolver,
+    filter: &Filter,
+    init: I,
+    fold: F,
+    finish: G,
+) -> Vec<(T, UnitResult)>
+where
+    T: Send,
+    I: Fn() -> T + Sync,
+    F: Fn(&mut T, &Entry) + Sync,
+    G: Fn(&mut T) + Sync,
+{
     let maxp = op.max_parallelism.max(1) as u32;
     // several units per thread: a key group far larger than the others (a hot key) then
     // leaves the other threads units to take
@@ -701,6 +721,7 @@ where
                 fold(&mut acc, e);
                 ControlFlow::Continue(())
             });
+            finish(&mut acc);
             (acc, r)
         })
         .collect();

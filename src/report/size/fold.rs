@@ -334,6 +334,12 @@ impl KeyedFold {
         }
     }
 
+    /// Closes the open run (its key map is freed); call when a unit's entries end, so a fold
+    /// waiting for its merge holds no map.
+    pub fn close(&mut self) {
+        self.close_run();
+    }
+
     /// Adds another unit's fold (closing both open runs).
     pub fn merge(&mut self, mut other: KeyedFold) {
         self.close_run();
