@@ -184,7 +184,9 @@ impl Run {
     }
 }
 
-type KeyMap = HashMap<Bytes, KeyAgg, ahash::RandomState>;
+/// Keys of the run → index of their totals in `KeyedFold::aggs` (a compact map: its slots hold
+/// a boxed key and an index, the totals sit densely in a `Vec`).
+type KeyMap = HashMap<Box<[u8]>, usize, ahash::RandomState>;
 
 /// The accumulator: feed entries with [`KeyedFold::add`], combine units with
 /// [`KeyedFold::merge`], then read [`KeyedFold::states`].
@@ -194,6 +196,7 @@ pub struct KeyedFold {
     states: BTreeMap<Arc<str>, StateFold>,
     run: Option<Run>,
     keys: KeyMap,
+    aggs: Vec<KeyAgg>,
 }
 
 impl KeyedFold {
@@ -203,6 +206,7 @@ impl KeyedFold {
             states: BTreeMap::new(),
             run: None,
             keys: KeyMap::default(),
+            aggs: Vec::new(),
         }
     }
 
@@ -257,8 +261,10 @@ impl KeyedFold {
 
     /// Adds a key's totals to the run's map (flushing it early when full).
     fn commit(&mut self, key: Bytes, agg: KeyAgg) {
-        if let Some(a) = self.keys.get_mut(key.as_ref()) {
-            a.add(&agg);
+        if let Some(&i) = self.keys.get(key.as_ref()) {
+            if let Some(a) = self.aggs.get_mut(i) {
+                a.add(&agg);
+            }
             return;
         }
         let cap = self.opts.keys_per_run.unwrap_or(KEYS_PER_RUN);
@@ -268,7 +274,8 @@ impl KeyedFold {
                 r.split = true;
             }
         }
-        self.keys.insert(Bytes::copy_from_slice(&key), agg);
+        self.keys.insert(Box::from(key.as_ref()), self.aggs.len());
+        self.aggs.push(agg);
     }
 
     fn state_mut(&mut self, name: &Arc<str>) -> &mut StateFold {
@@ -289,17 +296,20 @@ impl KeyedFold {
     fn flush_keys(&mut self) {
         let Some(run) = self.run.as_ref() else {
             self.keys.clear();
+            self.aggs.clear();
             return;
         };
         let (state, subtask, kg) = (run.state.clone(), run.subtask, run.key_group);
         let keys = std::mem::take(&mut self.keys);
+        let aggs = std::mem::take(&mut self.aggs);
         let st = self.state_mut(&state);
         st.cells.entry((subtask, kg)).or_default().keys += keys.len() as u64;
         match &mut st.top {
             Some(top) => {
-                for (key, a) in keys {
+                for (key, i) in keys {
+                    let Some(a) = aggs.get(i) else { continue };
                     top.push(KeyStat {
-                        key,
+                        key: Bytes::from(key.into_vec()),
                         key_group: kg,
                         subtask,
                         entries: a.entries,
