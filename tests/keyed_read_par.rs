@@ -11,34 +11,11 @@ use std::ops::ControlFlow;
 
 use flink_inspect::keyed::source::merge_results;
 use flink_inspect::keyed::{
-    Entry, Filter, Format, UnitResult, find_operator, read_operator, read_operator_par,
+    Filter, Format, UnitResult, find_operator, read_operator, read_operator_par,
 };
 use flink_inspect::store::PathResolver;
 
-/// One entry as a sortable tuple of everything it holds.
-type Cell = (
-    u32,
-    u32,
-    String,
-    Vec<u8>,
-    Vec<u8>,
-    Option<Vec<u8>>,
-    Vec<u8>,
-    String,
-);
-
-fn cell(e: &Entry) -> Cell {
-    (
-        e.subtask,
-        e.key_group,
-        e.state.to_string(),
-        e.key.to_vec(),
-        e.namespace.to_vec(),
-        e.user_key.as_ref().map(|u| u.to_vec()),
-        e.value.to_vec(),
-        format!("{:?}", e.value_layout),
-    )
-}
+use common::cells::{Cell, cell};
 
 fn multiset(cells: impl IntoIterator<Item = Cell>) -> BTreeMap<Cell, usize> {
     let mut m = BTreeMap::new();

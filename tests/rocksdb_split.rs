@@ -13,35 +13,12 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use flink_inspect::keyed::{Entry, Filter, plan, plan_split, read_unit};
+use flink_inspect::keyed::{Filter, plan, plan_split, read_unit};
 use flink_inspect::metadata::{IncrementalHandle, KeyedHandle};
 use flink_inspect::rocksdb::{NativeSnapshot, read_incremental, read_incremental_key_groups};
 use flink_inspect::store::PathResolver;
 
-/// One entry as a tuple of everything it holds.
-type Cell = (
-    u32,
-    u32,
-    String,
-    Vec<u8>,
-    Vec<u8>,
-    Option<Vec<u8>>,
-    Vec<u8>,
-    String,
-);
-
-fn cell(e: &Entry) -> Cell {
-    (
-        e.subtask,
-        e.key_group,
-        e.state.to_string(),
-        e.key.to_vec(),
-        e.namespace.to_vec(),
-        e.user_key.as_ref().map(|u| u.to_vec()),
-        e.value.to_vec(),
-        format!("{:?}", e.value_layout),
-    )
-}
+use common::cells::{Cell, cell};
 
 /// `first..=last` cut into `pieces` contiguous ranges.
 fn ranges(first: u32, last: u32, pieces: u32) -> Vec<(u32, u32)> {

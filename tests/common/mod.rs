@@ -122,6 +122,7 @@ pub fn checkpoint_base(case_dir: &Path) -> PathBuf {
         .path()
 }
 
+pub mod cells;
 pub mod fixtures;
 pub mod snapshot;
 pub mod truth;
