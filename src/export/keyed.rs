@@ -10,7 +10,7 @@ use super::dataset::{ColumnTypes, DatasetKind, DatasetSpec, Row};
 use super::{ExportError, RowSource};
 use crate::keyed::header::{StateKind, StateMetaInfo};
 use crate::keyed::source::{Filter, WorkUnit, catalog, plan, read_unit};
-use crate::keyed::typed::decode_entry;
+use crate::keyed::typed::{Decoded, DecodedValue, decode_entry_each};
 use crate::metadata::OperatorState;
 use crate::store::PathResolver;
 use crate::types::{TypeInfo, Value};
@@ -169,7 +169,37 @@ impl RowSource for KeyedSource<'_> {
                 let Some((i, meta)) = self.states.get(&*e.state) else {
                     return ControlFlow::Continue(());
                 };
-                let d = match decode_entry(&self.key_type, meta, e) {
+                // Values are written as they are decoded: a list state value of millions of
+                // elements is never held as decoded values.
+                let mut emitted = 0usize;
+                let mut sink_err: Option<ExportError> = None;
+                // built from the entry's head on the first value, then only the value changes
+                let mut row: Option<Row> = None;
+                let mut each = |d: &Decoded, v: DecodedValue| {
+                    emitted += 1;
+                    let row = row.get_or_insert_with(|| Row {
+                        key_group: Some(e.key_group),
+                        subtask: e.subtask,
+                        key: d.key.clone(),
+                        namespace: d.namespace.clone(),
+                        user_key: d.user_key.clone(),
+                        index: None,
+                        value: Value::Null,
+                        ttl_timestamp: None,
+                        timestamp: d.timestamp,
+                    });
+                    row.index = v.index;
+                    row.value = v.value;
+                    row.ttl_timestamp = v.ttl_timestamp;
+                    match sink(*i, row) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(err) => {
+                            sink_err = Some(err);
+                            ControlFlow::Break(())
+                        }
+                    }
+                };
+                let d = match decode_entry_each(&self.key_type, meta, e, &mut each) {
                     Ok(d) => d,
                     Err(err) => {
                         failed = Some(ExportError::Read(format!(
@@ -179,26 +209,24 @@ impl RowSource for KeyedSource<'_> {
                         return ControlFlow::Break(());
                     }
                 };
-                let mut row = Row {
-                    key_group: Some(e.key_group),
-                    subtask: e.subtask,
-                    key: d.key,
-                    namespace: d.namespace,
-                    user_key: d.user_key,
-                    index: None,
-                    value: Value::Null,
-                    ttl_timestamp: None,
-                    timestamp: d.timestamp,
-                };
-                let r = if d.timestamp.is_some() && d.values.is_empty() {
-                    sink(*i, &row)
-                } else {
-                    d.values.into_iter().try_for_each(|v| {
-                        row.index = v.index;
-                        row.value = v.value;
-                        row.ttl_timestamp = v.ttl_timestamp;
-                        sink(*i, &row)
-                    })
+                let r = match sink_err {
+                    Some(err) => Err(err),
+                    // a timer is one row without a value
+                    None if d.timestamp.is_some() && emitted == 0 => sink(
+                        *i,
+                        &Row {
+                            key_group: Some(e.key_group),
+                            subtask: e.subtask,
+                            key: d.key,
+                            namespace: d.namespace,
+                            user_key: d.user_key,
+                            index: None,
+                            value: Value::Null,
+                            ttl_timestamp: None,
+                            timestamp: d.timestamp,
+                        },
+                    ),
+                    None => Ok(()),
                 };
                 match r {
                     Ok(()) => ControlFlow::Continue(()),

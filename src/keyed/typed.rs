@@ -2,6 +2,7 @@
 //! with the types of the state's meta info. List state gives one value per element (with its
 //! index); TTL-wrapped values give the value and its last-access timestamp.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use super::entry::{Entry, ValueLayout};
@@ -117,6 +118,26 @@ fn element(t: &TypeInfo, d: &mut DataInput<&[u8]>, index: u32) -> DecodeResult<D
 
 /// Decodes `e` with `key_type` (the header's key serializer) and the state's meta info.
 pub fn decode_entry(key_type: &TypeInfo, meta: &StateMetaInfo, e: &Entry) -> DecodeResult<Decoded> {
+    let mut values = Vec::new();
+    let mut d = decode_entry_each(key_type, meta, e, &mut |_, v| {
+        values.push(v);
+        ControlFlow::Continue(())
+    })?;
+    d.values = values;
+    Ok(d)
+}
+
+/// Like [`decode_entry`], but hands each value to `each` as it is decoded (with the entry's
+/// key, namespace, user key and timestamp; its `values` stay empty) instead of collecting
+/// them, so a list of millions of elements never sits in memory as values. `each` breaking
+/// stops the decoding (`Ok` is still returned). A list element that fails to decode comes
+/// after its predecessors were handed out.
+pub fn decode_entry_each(
+    key_type: &TypeInfo,
+    meta: &StateMetaInfo,
+    e: &Entry,
+    each: &mut dyn FnMut(&Decoded, DecodedValue) -> ControlFlow<()>,
+) -> DecodeResult<Decoded> {
     let missing = |role: &str| {
         crate::io::DecodeError::new(
             &name(e, "header"),
@@ -149,9 +170,17 @@ pub fn decode_entry(key_type: &TypeInfo, meta: &StateMetaInfo, e: &Entry) -> Dec
     let v_t = meta.value_type().ok_or_else(|| missing("value"))?;
     let key = all(key_type, e, "key", &e.key)?;
     let namespace = all(ns_t, e, "namespace", &e.namespace)?;
-    let mut user_key = None;
-    let values = match e.value_layout {
-        ValueLayout::Single => vec![value_of(v_t, e, &e.value, None)?],
+    let mut head = Decoded {
+        key,
+        namespace,
+        user_key: None,
+        timestamp: None,
+        values: Vec::new(),
+    };
+    match e.value_layout {
+        ValueLayout::Single => {
+            let _ = each(&head, value_of(v_t, e, &e.value, None)?);
+        }
         ValueLayout::MapValue => {
             let TypeInfo::Map {
                 key: uk_t,
@@ -161,20 +190,24 @@ pub fn decode_entry(key_type: &TypeInfo, meta: &StateMetaInfo, e: &Entry) -> Dec
                 return Err(missing("map"));
             };
             if let Some(uk) = &e.user_key {
-                user_key = Some(all(uk_t, e, "user key", uk)?);
+                head.user_key = Some(all(uk_t, e, "user key", uk)?);
             }
             match e.value.split_first() {
-                Some((0, rest)) => vec![value_of(uv_t, e, rest, None)?],
-                Some(_) => vec![DecodedValue {
-                    index: None,
-                    value: Value::Null,
-                    ttl_timestamp: None,
-                }],
+                Some((0, rest)) => {
+                    let _ = each(&head, value_of(uv_t, e, rest, None)?);
+                }
+                Some(_) => {
+                    let null = DecodedValue {
+                        index: None,
+                        value: Value::Null,
+                        ttl_timestamp: None,
+                    };
+                    let _ = each(&head, null);
+                }
                 None => {
                     // no null flag: the reader's error (file, offset, what was expected)
                     let n = name(e, "value");
                     DataInput::from_slice(&n, &e.value, 0).bool("map value null flag")?;
-                    Vec::new()
                 }
             }
         }
@@ -184,18 +217,21 @@ pub fn decode_entry(key_type: &TypeInfo, meta: &StateMetaInfo, e: &Entry) -> Dec
             };
             let n = name(e, "value");
             let mut d = DataInput::from_slice(&n, &e.value, 0);
-            let mut out = Vec::new();
             if e.value_layout == ValueLayout::CountedList {
                 let at = d.pos();
                 let count = d.i32("list size")?;
                 let count = d.check_len(count as i64, at, "list size")?;
                 for i in 0..count {
-                    out.push(element(elem, &mut d, i as u32)?);
+                    if each(&head, element(elem, &mut d, i as u32)?).is_break() {
+                        return Ok(head);
+                    }
                 }
             } else {
                 let mut i = 0u32;
                 while !d.rest().is_empty() {
-                    out.push(element(elem, &mut d, i)?);
+                    if each(&head, element(elem, &mut d, i)?).is_break() {
+                        return Ok(head);
+                    }
                     i += 1;
                     if !d.rest().is_empty() {
                         let at = d.pos();
@@ -212,15 +248,8 @@ pub fn decode_entry(key_type: &TypeInfo, meta: &StateMetaInfo, e: &Entry) -> Dec
                     d.rest().len()
                 )));
             }
-            out
         }
-        ValueLayout::Timer => Vec::new(),
-    };
-    Ok(Decoded {
-        key,
-        namespace,
-        user_key,
-        timestamp: None,
-        values,
-    })
+        ValueLayout::Timer => {}
+    }
+    Ok(head)
 }
