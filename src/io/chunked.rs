@@ -190,9 +190,8 @@ impl<R: ChunkedRead> SnappyFrames<R> {
                 0x02..=0x7f => {
                     return Err(self.bad(at, format!("a known chunk type, found {kind:#04x}")));
                 }
-                _ => {
-                    // skippable chunks (0x80..=0xfd) and padding
-                    let _ = PADDING;
+                PADDING | 0x80..=0xfd => {
+                    // padding and skippable chunks
                     let got = io::copy(&mut (&mut self.inner).take(len as u64), &mut io::sink())?;
                     self.consumed += got;
                     if got < len as u64 {

@@ -241,6 +241,18 @@ impl<R: Read> DataInput<R> {
         self.bytes(len, what)
     }
 
+    /// Accounts for `got` of `len` bytes skipped from `at`: fewer is the data ending early.
+    fn skipped(&mut self, at: u64, got: u64, len: u64, what: &str) -> DecodeResult<()> {
+        self.pos += got;
+        if got < len {
+            return Err(self.err_at(
+                at,
+                format!("{what}: {len} bytes to skip, but the data ends after {got}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Skips `len` bytes.
     pub fn skip(&mut self, len: u64, what: &str) -> DecodeResult<()> {
         if self.capture.is_some() {
@@ -250,14 +262,7 @@ impl<R: Read> DataInput<R> {
         let at = self.pos;
         let got = std::io::copy(&mut (&mut self.inner).take(len), &mut std::io::sink())
             .map_err(|e| self.err_at(at, format!("{what}: readable bytes ({e})")))?;
-        self.pos += got;
-        if got < len {
-            return Err(self.err_at(
-                at,
-                format!("{what}: {len} bytes to skip, but the data ends after {got}"),
-            ));
-        }
-        Ok(())
+        self.skipped(at, got, len, what)
     }
 
     /// Java `DataInput.readUTF`: an unsigned 16-bit byte count, then modified UTF-8.
@@ -349,14 +354,7 @@ impl<R: ChunkedRead> DataInput<R> {
             .inner
             .skip_bytes(len)
             .map_err(|e| self.err_at(at, format!("{what}: readable bytes ({e})")))?;
-        self.pos += got;
-        if got < len {
-            return Err(self.err_at(
-                at,
-                format!("{what}: {len} bytes to skip, but the data ends after {got}"),
-            ));
-        }
-        Ok(())
+        self.skipped(at, got, len, what)
     }
 }
 
